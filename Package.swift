@@ -1,0 +1,85 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every Balmer target shares: Swift 6 mode (the tools default) and warnings as errors.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Balmer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "balmer", targets: ["balmer"]),
+        .executable(name: "balmer-bench", targets: ["balmer-bench"]),
+        .library(name: "BalmerCore", targets: ["BalmerCore"]),
+        .library(name: "BalmerFITS", targets: ["BalmerFITS"]),
+        .library(name: "BalmerCNN", targets: ["BalmerCNN"]),
+        .library(name: "BalmerStore", targets: ["BalmerStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System-library shims: each is imported by exactly one Swift target.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CFITSIO", pkgConfig: "cfitsio", providers: [.apt(["libcfitsio-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+
+        // Pure logic: spectra, wavelengths, preprocessing, dataset CSV. No I/O beyond strings, no C.
+        .target(name: "BalmerCore", swiftSettings: strict),
+        // FITS readers and writers on cfitsio.
+        .target(
+            name: "BalmerFITS",
+            dependencies: ["BalmerCore", "CFITSIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // 1-D CNN on OpenBLAS: knows nothing of spectra.
+        .target(
+            name: "BalmerCNN",
+            dependencies: ["COpenBLAS", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // Synthetic survey: physically motivated spectra and their truth (pure).
+        .target(name: "BalmerSimulation", dependencies: ["BalmerCore"], swiftSettings: strict),
+        // PostgreSQL store on libpq.
+        .target(
+            name: "BalmerStore",
+            dependencies: ["BalmerCore", "CLibPQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // Kafka bus on librdkafka.
+        .target(
+            name: "BalmerBus",
+            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "balmer",
+            dependencies: [
+                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerStore", "BalmerBus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "balmer-bench",
+            dependencies: [
+                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "BalmerCoreTests", dependencies: ["BalmerCore"], swiftSettings: strict),
+        .testTarget(
+            name: "BalmerFITSTests", dependencies: ["BalmerFITS", "BalmerCore", "BalmerSimulation"],
+            swiftSettings: strict),
+        .testTarget(name: "BalmerCNNTests", dependencies: ["BalmerCNN"], swiftSettings: strict),
+        .testTarget(
+            name: "BalmerSimulationTests", dependencies: ["BalmerSimulation", "BalmerCore"],
+            swiftSettings: strict),
+        .testTarget(name: "BalmerStoreTests", dependencies: ["BalmerStore", "BalmerCore"], swiftSettings: strict),
+        .testTarget(name: "BalmerBusTests", dependencies: ["BalmerBus"], swiftSettings: strict),
+        .testTarget(name: "BalmerCLITests", dependencies: ["BalmerCore"], swiftSettings: strict),
+    ]
+)

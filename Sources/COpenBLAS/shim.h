@@ -1,0 +1,4 @@
+#ifndef BALMER_OPENBLAS_SHIM_H
+#define BALMER_OPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct BalmerBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "balmer-bench",
+        abstract: "Balmer's benchmarks (build with -c release).",
+        subcommands: [])
+}

@@ -1,0 +1,9 @@
+import Testing
+@testable import BalmerCNN
+
+@Suite struct BLASThreadsTests {
+    @Test func setsThreadCount() {
+        BLASThreads.set(1)
+        #expect(BLASThreads.current == 1)
+    }
+}
