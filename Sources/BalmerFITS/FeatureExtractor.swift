@@ -1,0 +1,108 @@
+import BalmerCore
+import Dispatch
+import Foundation
+import Logging
+
+/// Why a file yields no feature vector: it could not be read, or preprocessing rejected it.
+public enum ExtractionFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(FITSError)
+    case rejected(PreprocessingReject)
+
+    /// A short stable code for the rejects table, e.g. `not-fits` or `no-coverage`.
+    public var code: String {
+        switch self {
+        case .unreadable(let error): error.kind.rawValue
+        case .rejected(let reject): reject.kind.rawValue
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unreadable(let error): error.description
+        case .rejected(let reject): reject.description
+        }
+    }
+}
+
+/// The result of reading and preprocessing one file.
+public struct SpectrumExtraction: Sendable {
+    public var path: String
+    /// The spectrum as read, `nil` when the file could not be read.
+    public var spectrum: Spectrum?
+    /// The feature vector, or why there is none.
+    public var features: Result<[Float], ExtractionFailure>
+}
+
+/// Reads FITS files and preprocesses them into feature vectors, on threads of its own.
+public struct FeatureExtractor: Sendable {
+    public let reader: SpectrumFileReader
+    public let preprocessor: Preprocessor
+
+    public init(config: PreprocessingConfig = .survey, logger: Logger = Logger(label: "balmer.fits")) {
+        self.reader = SpectrumFileReader(logger: logger)
+        self.preprocessor = Preprocessor(config: config)
+    }
+
+    /// Reads and preprocesses one file. Blocking.
+    public func extract(path: String) -> SpectrumExtraction {
+        do {
+            let spectrum = try reader.read(path: path)
+            let features = preprocessor.features(of: spectrum).mapError(ExtractionFailure.rejected)
+            return SpectrumExtraction(path: path, spectrum: spectrum, features: features)
+        } catch let error as FITSError {
+            return SpectrumExtraction(path: path, spectrum: nil, features: .failure(.unreadable(error)))
+        } catch {
+            let wrapped = FITSError(.cfitsio, "\(error)")
+            return SpectrumExtraction(path: path, spectrum: nil, features: .failure(.unreadable(wrapped)))
+        }
+    }
+
+    /// Extracts every file with `threads` worker threads (blocking; results in input order).
+    /// `keepSpectra: false` drops the read arrays to keep memory flat on large batches.
+    public func extract(paths: [String], threads: Int, keepSpectra: Bool = true) -> [SpectrumExtraction] {
+        let results = ResultSlots<SpectrumExtraction>(count: paths.count)
+        let workers = max(1, min(threads, paths.count))
+        let next = AtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.increment()
+                guard i < paths.count else { return }
+                var extraction = extract(path: paths[i])
+                if !keepSpectra { extraction.spectrum = nil }
+                results.set(i, extraction)
+            }
+        }
+        return results.values
+    }
+}
+
+/// A fixed number of result slots, each written once by one worker thread.
+/// `@unchecked Sendable`: the slots live in one raw allocation (no copy-on-write array), every
+/// index is written by exactly one thread, and `values` is read only after `concurrentPerform`
+/// has returned, which orders all writes before the read.
+final class ResultSlots<Value>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Value?>
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+    func set(_ index: Int, _ value: Value) { storage[index] = value }
+    var values: [Value] { storage.map { $0! } }
+}
+
+/// A shared counter handing out work indices. `@unchecked Sendable`: guarded by an NSLock.
+final class AtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    /// Returns the current value and adds one.
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}
