@@ -25,6 +25,11 @@ public struct SpectrumFileReader: Sendable {
         case .sdssSpec: spectrum = try Self.readSDSSSpec(file)
         case .sdssSpSpec: spectrum = try Self.readSDSSSpSpec(file)
         }
+        // The HDUs that hold spectrum data must be complete, including parts not read above.
+        for hdu in 1...min(2, max(1, file.hduCount)) {
+            try file.move(toHDU: hdu)
+            try file.checkComplete()
+        }
         spectrum.metadata.fileName = (path as NSString).lastPathComponent
         spectrum.metadata.survey = spectrum.metadata.survey ?? layout.survey
         try Self.validate(spectrum)

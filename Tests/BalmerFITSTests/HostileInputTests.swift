@@ -1,0 +1,98 @@
+import BalmerCore
+import Foundation
+import Testing
+@testable import BalmerFITS
+
+/// Whatever the bytes, the reader throws a typed error with a reason and never crashes.
+@Suite struct HostileInputTests {
+    let reader = SpectrumFileReader()
+
+    func error(reading bytes: [UInt8], name: String = "bad.fits") throws -> FITSError {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/" + name
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        do {
+            _ = try reader.read(path: path)
+        } catch let error as FITSError {
+            #expect(!error.reason.isEmpty)
+            return error
+        }
+        Issue.record("reading \(name) did not fail")
+        return FITSError(.cfitsio, "no error")
+    }
+
+    /// A FITS header of 2880 bytes from `cards` (each padded to 80 characters), then `dataBytes` zeros.
+    static func header(_ cards: [String], dataBytes: Int = 0) -> [UInt8] {
+        var text = cards.map { $0.padding(toLength: 80, withPad: " ", startingAt: 0) }.joined()
+        text += "END".padding(toLength: 80, withPad: " ", startingAt: 0)
+        let padded = text.padding(toLength: ((text.count + 2879) / 2880) * 2880, withPad: " ", startingAt: 0)
+        return Array(padded.utf8) + [UInt8](repeating: 0, count: dataBytes)
+    }
+
+    @Test func missingFile() {
+        #expect(throws: FITSError.self) { try reader.read(path: "/nonexistent/spec.fits") }
+        do { _ = try reader.read(path: "/nonexistent/spec.fits") } catch let error as FITSError {
+            #expect(error.kind == .cannotOpen)
+        } catch { Issue.record("wrong error \(error)") }
+    }
+
+    @Test func emptyTextAndRandomBytes() throws {
+        #expect(try error(reading: []).kind != .unknownLayout)
+        #expect(try error(reading: Array("hello, this is not FITS\n".utf8)).kind == .notFITS)
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        _ = try error(reading: noise)
+    }
+
+    @Test func corruptGzip() throws {
+        let gzipMagic: [UInt8] = [0x1f, 0x8b, 0x08, 0x00] + [UInt8](repeating: 0x41, count: 400)
+        _ = try error(reading: gzipMagic, name: "bad.fits.gz")
+    }
+
+    @Test func truncatedFilesOfEveryLayout() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for layout in SpectrumLayout.allCases {
+            let path = directory + "/whole.fits"
+            try SpectrumFileWriter().write(LayoutRoundTripTests.spectrum(for: layout), as: layout, to: path)
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            for fraction in [0.3, 0.6, 0.95] {
+                let cut = Array(bytes.prefix(Int(Double(bytes.count) * fraction)))
+                let failure = try error(reading: cut, name: "\(layout.rawValue)-\(fraction).fits")
+                #expect(failure.kind != .cfitsio || failure.status != 0, "\(layout) at \(fraction)")
+            }
+        }
+    }
+
+    @Test func enormousAxesAreRefusedBeforeAllocating() throws {
+        let huge = Self.header(["SIMPLE  =                    T", "BITPIX  =                  -32",
+                                "NAXIS   =                    2", "NAXIS1  =           2000000000",
+                                "NAXIS2  =                    5"])
+        let failure = try error(reading: huge)
+        #expect([.badHeader, .truncated].contains(failure.kind))
+    }
+
+    @Test func wrongBitpixAndUnknownShapes() throws {
+        let badBitpix = Self.header(["SIMPLE  =                    T", "BITPIX  =                   13",
+                                     "NAXIS   =                    1", "NAXIS1  =                   10"], dataBytes: 2880)
+        _ = try error(reading: badBitpix)
+        let cube = Self.header(["SIMPLE  =                    T", "BITPIX  =                  -32",
+                                "NAXIS   =                    3", "NAXIS1  =                    4",
+                                "NAXIS2  =                    4", "NAXIS3  =                    4"], dataBytes: 2880)
+        #expect(try error(reading: cube).kind == .unknownLayout)
+        let noWavelength = Self.header(["SIMPLE  =                    T", "BITPIX  =                  -32",
+                                        "NAXIS   =                    1", "NAXIS1  =                   10"], dataBytes: 2880)
+        #expect(try error(reading: noWavelength).kind == .missingKeyword)
+        let headerOnly = Self.header(["SIMPLE  =                    T", "BITPIX  =                    8",
+                                      "NAXIS   =                    0"])
+        #expect(try error(reading: headerOnly).kind == .unknownLayout)
+    }
+
+    @Test func decreasingWavelengthsAreRefused() throws {
+        let backwards = Self.header(["SIMPLE  =                    T", "BITPIX  =                  -32",
+                                     "NAXIS   =                    1", "NAXIS1  =                   10",
+                                     "CRVAL1  =                 6600", "CDELT1  =                 -0.5"], dataBytes: 2880)
+        #expect(try error(reading: backwards).kind == .missingKeyword)
+    }
+}
