@@ -7,6 +7,8 @@ internal import CFITSIO
 final class FITSFile {
     private var handle: UnsafeMutablePointer<fitsfile>?
     let path: String
+    /// Keywords of the current HDU (loaded by `move(toHDU:)`).
+    private(set) var header = FITSHeader()
 
     /// The handle for the writing extension; `nil` after `close()`, which cfitsio reports as an error.
     var handleForWriting: UnsafeMutablePointer<fitsfile>? { handle }
@@ -99,16 +101,26 @@ final class FITSFile {
     /// the file (allowing a missing final padding block). cfitsio itself only notices when the
     /// missing bytes are read.
     func checkComplete() throws {
+        let (dataEnd, size) = try dataEndAndFileSize()
+        if dataEnd - 2880 >= size {
+            throw FITSError(.truncated, "file ends at byte \(size) but its data runs to byte \(dataEnd)")
+        }
+    }
+
+    /// Whether bytes follow the current HDU (an extension, complete or not).
+    func hasBytesAfterCurrentHDU() throws -> Bool {
+        let (dataEnd, size) = try dataEndAndFileSize()
+        return size > dataEnd
+    }
+
+    private func dataEndAndFileSize() throws -> (dataEnd: Int64, fileSize: Int64) {
         var headerStart: Int64 = 0
         var dataStart: Int64 = 0
         var dataEnd: Int64 = 0
         var status: Int32 = 0
         ffghadll(handle, &headerStart, &dataStart, &dataEnd, &status)
         try check(status, "locating the HDU's data")
-        guard let size = handle?.pointee.Fptr?.pointee.filesize else { return }
-        if dataEnd - 2880 >= size {
-            throw FITSError(.truncated, "file ends at byte \(size) but its data runs to byte \(dataEnd)")
-        }
+        return (dataEnd, handle?.pointee.Fptr?.pointee.filesize ?? .max)
     }
 
     func check(_ status: Int32, _ what: @autoclosure () -> String) throws {
@@ -128,21 +140,30 @@ final class FITSFile {
 
     // MARK: - HDUs
 
-    var hduCount: Int {
-        var count: Int32 = 0
-        var status: Int32 = 0
-        ffthdu(handle, &count, &status)
-        return status == 0 ? Int(count) : 0
-    }
-
     /// Moves to HDU `number` (1 = primary) and returns its type (IMAGE_HDU, ASCII_TBL, BINARY_TBL).
+    /// With `loadHeader` (the default) the HDU's keywords are parsed into ``header``.
     @discardableResult
-    func move(toHDU number: Int) throws -> Int32 {
+    func move(toHDU number: Int, loadHeader: Bool = true) throws -> Int32 {
         var type: Int32 = 0
         var status: Int32 = 0
         ffmahd(handle, Int32(number), &type, &status)
         try check(status, "moving to HDU \(number)")
+        header = loadHeader ? try readHeader() : FITSHeader()
         return type
+    }
+
+    /// Reads every keyword of the current HDU in one pass.
+    private func readHeader() throws -> FITSHeader {
+        var text: UnsafeMutablePointer<CChar>?
+        var count: Int32 = 0
+        var status: Int32 = 0
+        ffhdr2str(handle, 1, nil, 0, &text, &count, &status)
+        defer { if let text { var s: Int32 = 0; fffree(text, &s) } }
+        try check(status, "reading the header")
+        guard let text else { return FITSHeader() }
+        return text.withMemoryRebound(to: UInt8.self, capacity: Int(count) * 80) {
+            FITSHeader(cards: UnsafeBufferPointer(start: $0, count: Int(count) * 80))
+        }
     }
 
     var isBinaryTable: Bool {
@@ -154,31 +175,14 @@ final class FITSFile {
 
     // MARK: - Keywords
 
-    /// A keyword as a number, `nil` when absent, blank or not numeric. Numeric strings convert.
-    func double(_ key: String) -> Double? {
-        var value = 0.0
-        var status: Int32 = 0
-        ffgkyd(handle, key, &value, nil, &status)
-        return status == 0 && value.isFinite ? value : nil
-    }
+    /// A keyword of the current HDU as a number, `nil` when absent, blank or not numeric.
+    func double(_ key: String) -> Double? { header.double(key) }
 
-    /// A keyword as text (strings unquoted and trimmed; numbers as written), `nil` when absent or blank.
-    func string(_ key: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(FLEN_VALUE) + 1)
-        var status: Int32 = 0
-        ffgkys(handle, key, &buffer, nil, &status)
-        guard status == 0 else { return nil }
-        let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.trimmingCharacters(in: .whitespaces)
-        return text.isEmpty ? nil : text
-    }
+    /// A keyword of the current HDU as text, `nil` when absent or blank.
+    func string(_ key: String) -> String? { header.string(key) }
 
-    /// A logical keyword, `nil` when absent.
-    func bool(_ key: String) -> Bool? {
-        var value: Int32 = 0
-        var status: Int32 = 0
-        ffgkyl(handle, key, &value, nil, &status)
-        return status == 0 ? value != 0 : nil
-    }
+    /// A logical keyword of the current HDU, `nil` when absent.
+    func bool(_ key: String) -> Bool? { header.bool(key) }
 
     // MARK: - Images
 

@@ -4,27 +4,23 @@ import Foundation
 /// One reader per layout; facts about each layout are in shared/formats.md.
 extension SpectrumFileReader {
     /// LAMOST DR1 (row 3 = normalised flux) and DR2–DR5 (row 3 = wavelength): 5 × Npix image.
-    static func readLAMOSTImage(_ file: FITSFile, layout: SpectrumLayout) throws -> Spectrum {
-        try file.move(toHDU: 1)
-        let npix = try file.imageSize()[0]
+    static func readLAMOSTImage(_ file: FITSFile, layout: SpectrumLayout, npix: Int) throws -> Spectrum {
         let flux = try file.readPixels(first: 1, count: npix)
         let ivar = try file.readPixels(first: npix + 1, count: npix)
         let wavelength: [Double]
         if layout == .lamostDR2 {
             wavelength = try file.readPixels(first: 2 * npix + 1, count: npix)
         } else {
-            wavelength = try logLinearGrid(c0: try coefficient(file, "COEFF0", "CRVAL1"),
-                                           c1: try coefficient(file, "COEFF1", "CD1_1"), count: npix)
+            wavelength = try logLinearGrid(c0: try coefficient(file.header, "COEFF0", "CRVAL1"),
+                                           c1: try coefficient(file.header, "COEFF1", "CD1_1"), count: npix)
         }
         return Spectrum(layout: layout, frame: .vacuum, wavelength: wavelength, flux: flux,
-                        inverseVariance: ivar, metadata: lamostMetadata(file))
+                        inverseVariance: ivar, metadata: lamostMetadata(file.header))
     }
 
     /// LAMOST DR9+: header-only primary HDU, `COADD` table with one row of vector columns.
-    static func readLAMOSTTable(_ file: FITSFile) throws -> Spectrum {
-        try file.move(toHDU: 1)
-        let metadata = lamostMetadata(file)
-        try file.move(toHDU: 2)
+    static func readLAMOSTTable(_ file: FITSFile, primary: FITSHeader) throws -> Spectrum {
+        let metadata = lamostMetadata(primary)
         guard let fluxColumn = file.column("FLUX"), let waveColumn = file.column("WAVELENGTH") else {
             throw FITSError(.unknownLayout, "COADD table lacks FLUX or WAVELENGTH")
         }
@@ -45,9 +41,7 @@ extension SpectrumFileReader {
 
     /// Ondřejov CCD700 IRAF 1-D image: λ(p) = CRVAL1 + (p − CRPIX1)·CD1_1 (or CDELT1), in air;
     /// DC-FLAG = 1 would mean log10 λ.
-    static func readOndrejovIRAF(_ file: FITSFile) throws -> Spectrum {
-        try file.move(toHDU: 1)
-        let npix = try file.imageSize()[0]
+    static func readOndrejovIRAF(_ file: FITSFile, npix: Int) throws -> Spectrum {
         let flux = try file.readPixels(first: 1, count: npix)
         guard let start = file.double("CRVAL1") else {
             throw FITSError(.missingKeyword, "1-D image without CRVAL1: no wavelength solution")
@@ -75,8 +69,7 @@ extension SpectrumFileReader {
     }
 
     /// Ondřejov VO (SSAP) table: one row per pixel, `spectral` (Å, air) and `flux`.
-    static func readOndrejovTable(_ file: FITSFile) throws -> Spectrum {
-        try file.move(toHDU: 2)
+    static func readOndrejovTable(_ file: FITSFile, primary: FITSHeader) throws -> Spectrum {
         guard let waveColumn = file.column("spectral"), let fluxColumn = file.column("flux") else {
             throw FITSError(.unknownLayout, "table lacks spectral or flux")
         }
@@ -84,32 +77,29 @@ extension SpectrumFileReader {
         guard rows >= 2, rows <= FITSFile.maxElements else { throw FITSError(.badHeader, "table has \(rows) rows") }
         let wavelength = try file.readColumn(waveColumn, row: 1, count: rows)
         let flux = try file.readColumn(fluxColumn, row: 1, count: rows)
-        var metadata = SpectrumMetadata(survey: "Ondrejov", objectName: file.string("OBJECT"))
+        var metadata = SpectrumMetadata(survey: "Ondrejov")
         // Keywords may sit in either HDU.
-        for hdu in [2, 1] {
-            try file.move(toHDU: hdu)
-            metadata.objectName = metadata.objectName ?? file.string("OBJECT")
-            metadata.ra = metadata.ra ?? file.double("RA")
-            metadata.dec = metadata.dec ?? file.double("DEC")
-            metadata.mjd = metadata.mjd ?? file.double("TMID")
-            metadata.date = metadata.date ?? file.string("DATE-OBS")
-            metadata.release = metadata.release ?? file.string("DS_IDPUB")
+        for header in [file.header, primary] {
+            metadata.objectName = metadata.objectName ?? header.string("OBJECT")
+            metadata.ra = metadata.ra ?? header.double("RA")
+            metadata.dec = metadata.dec ?? header.double("DEC")
+            metadata.mjd = metadata.mjd ?? header.double("TMID")
+            metadata.date = metadata.date ?? header.string("DATE-OBS")
+            metadata.release = metadata.release ?? header.string("DS_IDPUB")
         }
         return Spectrum(layout: .ondrejovVOTable, frame: .air, wavelength: wavelength, flux: flux, metadata: metadata)
     }
 
     /// SDSS DR8+ `spec-`: `COADD` table, one row per pixel, `flux`, `loglam`, `ivar`.
-    static func readSDSSSpec(_ file: FITSFile) throws -> Spectrum {
-        try file.move(toHDU: 1)
+    static func readSDSSSpec(_ file: FITSFile, primary: FITSHeader) throws -> Spectrum {
         var metadata = SpectrumMetadata(
-            ra: file.double("PLUG_RA") ?? file.double("RA"),
-            dec: file.double("PLUG_DEC") ?? file.double("DEC"),
-            mjd: file.double("MJD"),
-            date: file.string("DATE-OBS"),
+            ra: primary.double("PLUG_RA") ?? primary.double("RA"),
+            dec: primary.double("PLUG_DEC") ?? primary.double("DEC"),
+            mjd: primary.double("MJD"),
+            date: primary.string("DATE-OBS"),
             survey: "SDSS",
-            release: file.string("RUN2D") ?? file.string("VERS2D"),
-            objectName: file.string("NAME"))
-        try file.move(toHDU: 2)
+            release: primary.string("RUN2D") ?? primary.string("VERS2D"),
+            objectName: primary.string("NAME"))
         guard let fluxColumn = file.column("flux"), let logColumn = file.column("loglam") else {
             throw FITSError(.unknownLayout, "COADD table lacks flux or loglam")
         }
@@ -118,8 +108,8 @@ extension SpectrumFileReader {
         let flux = try file.readColumn(fluxColumn, row: 1, count: rows)
         let wavelength = try file.readColumn(logColumn, row: 1, count: rows).map { pow(10, $0) }
         let ivar = try file.column("ivar").map { try file.readColumn($0, row: 1, count: rows) }
-        if file.hduCount >= 3 {
-            try file.move(toHDU: 3)
+        // The optional SPECOBJ table carries the pipeline's class; its absence is not an error.
+        if (try? file.move(toHDU: 3)) != nil {
             if file.isBinaryTable, let classColumn = file.column("CLASS") {
                 metadata.objectClass = try? file.readStrings(classColumn)
                 metadata.subclass = file.column("SUBCLASS").flatMap { try? file.readStrings($0) }
@@ -132,14 +122,12 @@ extension SpectrumFileReader {
 
     /// SDSS DR1–DR7 `spSpec`: 4 × Npix image (spectrum, continuum-subtracted, σ, mask),
     /// λ from COEFF0/COEFF1; σ = 0 marks bad pixels.
-    static func readSDSSSpSpec(_ file: FITSFile) throws -> Spectrum {
-        try file.move(toHDU: 1)
-        let npix = try file.imageSize()[0]
+    static func readSDSSSpSpec(_ file: FITSFile, npix: Int) throws -> Spectrum {
         let flux = try file.readPixels(first: 1, count: npix)
         let sigma = try file.readPixels(first: 2 * npix + 1, count: npix)
         let ivar = sigma.map { $0 > 0 && $0.isFinite ? 1 / ($0 * $0) : 0 }
-        let wavelength = try logLinearGrid(c0: try coefficient(file, "COEFF0", "CRVAL1"),
-                                           c1: try coefficient(file, "COEFF1", "CD1_1"), count: npix)
+        let wavelength = try logLinearGrid(c0: try coefficient(file.header, "COEFF0", "CRVAL1"),
+                                           c1: try coefficient(file.header, "COEFF1", "CD1_1"), count: npix)
         let metadata = SpectrumMetadata(
             ra: file.double("RAOBJ") ?? file.double("RA"),
             dec: file.double("DECOBJ") ?? file.double("DEC"),
@@ -155,7 +143,7 @@ extension SpectrumFileReader {
     }
 
     /// Header keywords shared by all LAMOST layouts (names differ between pipeline versions).
-    static func lamostMetadata(_ file: FITSFile) -> SpectrumMetadata {
+    static func lamostMetadata(_ file: FITSHeader) -> SpectrumMetadata {
         SpectrumMetadata(
             designation: file.string("DESIG"),
             ra: file.double("RA"),
@@ -170,7 +158,7 @@ extension SpectrumFileReader {
             objectName: file.string("OBJNAME"))
     }
 
-    static func coefficient(_ file: FITSFile, _ key: String, _ fallback: String) throws -> Double {
+    static func coefficient(_ file: FITSHeader, _ key: String, _ fallback: String) throws -> Double {
         guard let value = file.double(key) ?? file.double(fallback) else {
             throw FITSError(.missingKeyword, "no \(key) or \(fallback): no wavelength solution")
         }
