@@ -80,6 +80,6 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BalmerStoreTests", dependencies: ["BalmerStore", "BalmerCore"], swiftSettings: strict),
         .testTarget(name: "BalmerBusTests", dependencies: ["BalmerBus"], swiftSettings: strict),
-        .testTarget(name: "BalmerCLITests", dependencies: ["BalmerCore"], swiftSettings: strict),
+        .testTarget(name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS"], swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Balmer: AsyncParsableCommand {
@@ -6,4 +7,24 @@ struct Balmer: AsyncParsableCommand {
         commandName: "balmer",
         abstract: "Find emission-line stars in spectroscopic surveys by active deep learning.",
         subcommands: [InspectCommand.self])
+
+    /// Runs the chosen subcommand with Balmer's exit codes: 0 success, 1 failure, 2 bad usage
+    /// or bad input; errors go to stderr on one readable line.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -15,3 +15,11 @@ balmer_install_deps() {
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
     fi
 }
+
+# numpy and astropy for the independent cross-checks (ops/check_*.py) that the tests run.
+balmer_install_python_deps() {
+    if ! python3 -c "import numpy, astropy" 2>/dev/null; then
+        echo "balmer: installing numpy and astropy from PyPI for the cross-check tests" >&2
+        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore numpy astropy >&2
+    fi
+}
