@@ -1,5 +1,4 @@
 import BalmerCore
-import Dispatch
 import Foundation
 import Logging
 
@@ -60,49 +59,10 @@ public struct FeatureExtractor: Sendable {
     /// Extracts every file with `threads` worker threads (blocking; results in input order).
     /// `keepSpectra: false` drops the read arrays to keep memory flat on large batches.
     public func extract(paths: [String], threads: Int, keepSpectra: Bool = true) -> [SpectrumExtraction] {
-        let results = ResultSlots<SpectrumExtraction>(count: paths.count)
-        let workers = max(1, min(threads, paths.count))
-        let next = AtomicCounter()
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.increment()
-                guard i < paths.count else { return }
-                var extraction = extract(path: paths[i])
-                if !keepSpectra { extraction.spectrum = nil }
-                results.set(i, extraction)
-            }
+        Parallel.map(count: paths.count, threads: threads) { i in
+            var extraction = extract(path: paths[i])
+            if !keepSpectra { extraction.spectrum = nil }
+            return extraction
         }
-        return results.values
-    }
-}
-
-/// A fixed number of result slots, each written once by one worker thread.
-/// `@unchecked Sendable`: the slots live in one raw allocation (no copy-on-write array), every
-/// index is written by exactly one thread, and `values` is read only after `concurrentPerform`
-/// has returned, which orders all writes before the read.
-final class ResultSlots<Value>: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<Value?>
-    init(count: Int) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: nil)
-    }
-    deinit {
-        storage.deinitialize()
-        storage.deallocate()
-    }
-    func set(_ index: Int, _ value: Value) { storage[index] = value }
-    var values: [Value] { storage.map { $0! } }
-}
-
-/// A shared counter handing out work indices. `@unchecked Sendable`: guarded by an NSLock.
-final class AtomicCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    /// Returns the current value and adds one.
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
     }
 }
