@@ -5,7 +5,7 @@ import Foundation
 public enum Parallel {
     /// Calls `body(i)` for every `i` in `0..<count` on up to `threads` threads, handing out
     /// indices one at a time (so uneven work balances), and returns the results in index order.
-    public static func map<T>(count: Int, threads: Int, _ body: (Int) -> T) -> [T] {
+    public static func map<T>(count: Int, threads: Int, _ body: @Sendable (Int) -> T) -> [T] {
         guard count > 0 else { return [] }
         let slots = Slots<T>(count: count)
         let next = Counter()
