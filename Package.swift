@@ -42,6 +42,8 @@ let package = Package(
             swiftSettings: strict),
         // Synthetic survey: physically motivated spectra and their truth (pure).
         .target(name: "BalmerSimulation", dependencies: ["BalmerCore"], swiftSettings: strict),
+        // Active learning: SMOTE, query strategies, precision estimation, the campaign state machine.
+        .target(name: "BalmerLearning", dependencies: ["BalmerCore"], swiftSettings: strict),
         // PostgreSQL store on libpq.
         .target(
             name: "BalmerStore",
@@ -56,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "balmer",
             dependencies: [
-                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerStore", "BalmerBus",
+                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerLearning", "BalmerStore", "BalmerBus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -64,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "balmer-bench",
             dependencies: [
-                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation",
+                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -78,6 +80,7 @@ let package = Package(
         .testTarget(
             name: "BalmerSimulationTests", dependencies: ["BalmerSimulation", "BalmerCore"],
             swiftSettings: strict),
+        .testTarget(name: "BalmerLearningTests", dependencies: ["BalmerLearning", "BalmerCore"], swiftSettings: strict),
         .testTarget(name: "BalmerStoreTests", dependencies: ["BalmerStore", "BalmerCore"], swiftSettings: strict),
         .testTarget(name: "BalmerBusTests", dependencies: ["BalmerBus"], swiftSettings: strict),
         .testTarget(name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS"], swiftSettings: strict),
