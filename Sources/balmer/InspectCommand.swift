@@ -18,7 +18,7 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Worker threads for reading (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Argument(help: "FITS files (.fits or .fits.gz).")
+    @Argument(help: "FITS files (.fits or .fits.gz) or folders of them.")
     var files: [String]
 
     func validate() throws {
@@ -29,7 +29,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let extractor = FeatureExtractor(config: PreprocessingConfig(blurSigma: blur))
-        let results = extractor.extract(paths: files, threads: threads)
+        let results = extractor.extract(paths: SpectrumFiles.expand(files), threads: threads)
         var unreadable = 0
         for result in results {
             if case .failure(.unreadable) = result.features { unreadable += 1 }
