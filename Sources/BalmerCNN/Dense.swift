@@ -1,0 +1,55 @@
+/// Fully connected layer with bias and optional ReLU.
+///
+/// Input rows may be strided: sample `n` reads `features` floats at `input + n · inStride`, which
+/// flattens a padded conv buffer in place (length-major, then channel). Weight `[features][units]`
+/// (Keras layout), bias `[units]`, output `[n][units]`.
+enum Dense {
+    struct Shape {
+        var batch: Int
+        var features: Int
+        var units: Int
+        /// Floats between consecutive samples' first features (≥ features).
+        var inStride: Int
+    }
+
+    static func forward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                        bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                        relu: Bool, threads: Int) {
+        sgemm(m: s.batch, n: s.units, k: s.features, a: input, lda: s.inStride,
+              b: weight, ldb: s.units, beta: 0, c: output, ldc: s.units)
+        let u = s.units
+        ParallelLoop.chunks(s.batch, threads: threads, minimumPerChunk: 16) { rows, _ in
+            for n in rows {
+                let row = output + n * u
+                if relu {
+                    for c in 0..<u { row[c] = max(row[c] + bias[c], 0) }
+                } else {
+                    for c in 0..<u { row[c] += bias[c] }
+                }
+            }
+        }
+    }
+
+    /// Backward pass: masks `dOutput` in place by the ReLU derivative when `relu`, accumulates
+    /// `dWeight` and `dBias`, and overwrites the valid features of `dInput` when given
+    /// (strided like the input; the floats between samples are left untouched).
+    static func backward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                         output: UnsafePointer<Float>, dOutput: UnsafeMutablePointer<Float>,
+                         dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+                         dInput: UnsafeMutablePointer<Float>?, relu: Bool, threads: Int) {
+        let u = s.units
+        if relu {
+            for i in 0..<(s.batch * u) where output[i] <= 0 { dOutput[i] = 0 }
+        }
+        for n in 0..<s.batch {
+            let g = dOutput + n * u
+            for c in 0..<u { dBias[c] += g[c] }
+        }
+        sgemm(transA: true, m: s.features, n: u, k: s.batch, a: input, lda: s.inStride,
+              b: dOutput, ldb: u, beta: 1, c: dWeight, ldc: u)
+        if let dInput {
+            sgemm(transB: true, m: s.batch, n: s.features, k: u, a: dOutput, lda: u,
+                  b: weight, ldb: u, beta: 0, c: dInput, ldc: s.inStride)
+        }
+    }
+}

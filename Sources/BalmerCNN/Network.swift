@@ -1,0 +1,85 @@
+/// Forward and backward passes of a planned network over a ``Workspace``.
+///
+/// `parameters` and `gradients` are flat buffers laid out as in ``NetworkPlan`` (each layer's
+/// weight then bias). Backward accumulates into `gradients` (zero them per step).
+enum Network {
+    /// Runs the layers on the first `batch` samples of stage 0 and writes softmax probabilities
+    /// to `workspace.probabilities` (`[batch][classes]`). In training, dropout masks are drawn
+    /// from `rng`; otherwise dropout is the identity.
+    static func forward(_ ws: Workspace, parameters: UnsafePointer<Float>, batch: Int,
+                        rng: inout SeededGenerator, threads: Int) {
+        let plan = ws.plan, pad = plan.pad
+        for (i, layer) in plan.layers.enumerated() {
+            let x = UnsafePointer(ws.activations[i]), y = ws.activations[i + 1]
+            switch layer.op {
+            case let .conv(kernel):
+                let s = Conv1D.Shape(batch: batch, length: layer.input.length, pad: pad,
+                                     cin: layer.input.channels, cout: layer.output.channels, kernel: kernel)
+                Conv1D.forward(s, input: x, weight: parameters + layer.weightOffset,
+                               bias: parameters + layer.biasOffset, output: y, relu: true, threads: threads)
+            case let .maxPool(size):
+                let s = MaxPool1D.Shape(batch: batch, inLength: layer.input.length,
+                                        channels: layer.input.channels, size: size, pad: pad)
+                MaxPool1D.forward(s, input: x, output: y, threads: threads)
+            case let .dense(relu):
+                let s = Dense.Shape(batch: batch, features: layer.input.features,
+                                    units: layer.output.channels, inStride: layer.input.stride(pad: pad))
+                Dense.forward(s, input: x + layer.input.offset(pad: pad), weight: parameters + layer.weightOffset,
+                              bias: parameters + layer.biasOffset, output: y, relu: relu, threads: threads)
+            case let .dropout(rate):
+                if ws.training {
+                    Dropout.forward(count: batch * layer.input.stride(pad: pad), rate: rate, input: x,
+                                    output: y, mask: ws.masks[i]!, rng: &rng)
+                }
+            }
+        }
+        SoftmaxCrossEntropy.softmax(batch: batch, classes: plan.architecture.classes,
+                                    logits: ws.activations[plan.layers.count], probabilities: ws.probabilities)
+    }
+
+    /// Cross-entropy of `workspace.probabilities` against `workspace.labels` (weighted by
+    /// `workspace.sampleWeights` when `weighted`), writing the logits' gradient to the last
+    /// gradient buffer. Returns the mean loss over the batch.
+    static func loss(_ ws: Workspace, batch: Int, weighted: Bool) -> Double {
+        SoftmaxCrossEntropy.lossAndGradient(
+            batch: batch, classes: ws.plan.architecture.classes, probabilities: ws.probabilities,
+            labels: ws.labels, sampleWeights: weighted ? UnsafePointer(ws.sampleWeights) : nil,
+            dLogits: ws.gradients[ws.plan.layers.count])
+    }
+
+    /// Backpropagates the gradient in the last gradient buffer, accumulating into `gradients`.
+    static func backward(_ ws: Workspace, parameters: UnsafePointer<Float>,
+                         gradients: UnsafeMutablePointer<Float>, batch: Int, threads: Int) {
+        let plan = ws.plan, pad = plan.pad
+        for (i, layer) in plan.layers.enumerated().reversed() {
+            let x = UnsafePointer(ws.activations[i]), y = UnsafePointer(ws.activations[i + 1])
+            let dy = ws.gradients[i + 1]
+            let dx: UnsafeMutablePointer<Float>? = i == 0 ? nil : ws.gradients[i]
+            switch layer.op {
+            case let .conv(kernel):
+                let s = Conv1D.Shape(batch: batch, length: layer.input.length, pad: pad,
+                                     cin: layer.input.channels, cout: layer.output.channels, kernel: kernel)
+                Conv1D.backward(s, input: x, weight: parameters + layer.weightOffset, output: y, dOutput: dy,
+                                dWeight: gradients + layer.weightOffset, dBias: gradients + layer.biasOffset,
+                                dInput: dx, relu: true, threads: threads)
+            case let .maxPool(size):
+                guard let dx else { continue }
+                let s = MaxPool1D.Shape(batch: batch, inLength: layer.input.length,
+                                        channels: layer.input.channels, size: size, pad: pad)
+                MaxPool1D.backward(s, input: x, dOutput: dy, dInput: dx, threads: threads)
+            case let .dense(relu):
+                let offset = layer.input.offset(pad: pad)
+                let s = Dense.Shape(batch: batch, features: layer.input.features,
+                                    units: layer.output.channels, inStride: layer.input.stride(pad: pad))
+                Dense.backward(s, input: x + offset, weight: parameters + layer.weightOffset, output: y,
+                               dOutput: dy, dWeight: gradients + layer.weightOffset,
+                               dBias: gradients + layer.biasOffset, dInput: dx.map { $0 + offset },
+                               relu: relu, threads: threads)
+            case .dropout:
+                guard let dx else { continue }
+                Dropout.backward(count: batch * layer.input.stride(pad: pad), mask: ws.masks[i]!,
+                                 dOutput: dy, dInput: dx)
+            }
+        }
+    }
+}
