@@ -65,10 +65,14 @@ final class Workspace {
         sampleWeights.deallocate()
     }
 
-    /// Copies sample `source` (of `inputSize` floats) into batch slot `slot` of stage 0.
+    /// Copies sample `source` (of `inputSize` floats) into batch slot `slot` of stage 0 and
+    /// zeroes its pad rows (inference buffers are reused by later stages).
     func setInput(slot: Int, from source: UnsafePointer<Float>) {
-        let shape = plan.stages[0]
-        let dst = activations[0] + slot * shape.stride(pad: plan.pad) + shape.offset(pad: plan.pad)
-        dst.update(from: source, count: shape.features)
+        let shape = plan.stages[0], pad = plan.pad
+        let start = activations[0] + slot * shape.stride(pad: pad)
+        let offset = shape.offset(pad: pad)
+        start.update(repeating: 0, count: offset)
+        (start + offset).update(from: source, count: shape.features)
+        (start + offset + shape.features).update(repeating: 0, count: shape.stride(pad: pad) - offset - shape.features)
     }
 }
