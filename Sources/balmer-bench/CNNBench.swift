@@ -1,0 +1,77 @@
+import ArgumentParser
+import BalmerCNN
+import Foundation
+
+/// `balmer-bench cnn`: inference throughput and training epoch time of the paper's network.
+struct CNNBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnn",
+        abstract: "CNN inference spectra/s at batch 1/64/256/1024 and training s/epoch on 18,306 samples.")
+
+    @Option(help: "Compute threads (default: all processors).")
+    var threads: Int?
+    @Flag(help: "Time 1/8 of each training epoch and extrapolate; shorter inference runs.")
+    var quick = false
+    @Option(help: "Seconds to spend per inference measurement.")
+    var seconds = 3.0
+
+    struct Measurement: Sendable {
+        var metric: String, value: Double, unit: String, note: String
+    }
+
+    func run() async throws {
+        let threadCount = threads ?? ComputeThreads.default
+        let quick = quick, budget = quick ? min(seconds, 1.0) : seconds
+        let results = try await ComputeThread.run { try Self.measure(threads: threadCount, quick: quick, budget: budget) }
+        print("balmer-bench cnn: paper architecture (input 140, 3 classes), fp32, \(threadCount) threads\(quick ? ", quick" : "")")
+        print("metric".padding(toLength: 26, withPad: " ", startingAt: 0) + "value".padding(toLength: 14, withPad: " ", startingAt: 0) + "unit        note")
+        for m in results {
+            print(m.metric.padding(toLength: 26, withPad: " ", startingAt: 0)
+                + String(format: "%-14.3f", m.value) + m.unit.padding(toLength: 12, withPad: " ", startingAt: 0) + m.note)
+        }
+        for m in results {
+            print("{\"bench\":\"cnn\",\"metric\":\"\(m.metric)\",\"value\":\(m.value),\"unit\":\"\(m.unit)\",\"threads\":\(threadCount)\(m.note.isEmpty ? "" : ",\"note\":\"\(m.note)\"")}")
+        }
+    }
+
+    static func measure(threads: Int, quick: Bool, budget: Double) throws -> [Measurement] {
+        let arch = Architecture.paper()
+        let model = try CNNModel(architecture: arch, seed: 1, info: ModelInfo(classNames: ["single", "double", "other"]))
+        var rng = SeededGenerator(seed: 2)
+        var results: [Measurement] = []
+        for batch in [1, 64, 256, 1024] {
+            let predictor = Predictor(model: model, maxBatch: batch, threads: threads)
+            let input = (0..<(batch * arch.inputSize)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+            _ = try predictor.probabilities(input)   // warm-up
+            var calls = 0
+            let start = Date()
+            repeat {
+                _ = try predictor.probabilities(input)
+                calls += 1
+            } while Date().timeIntervalSince(start) < budget
+            let elapsed = Date().timeIntervalSince(start)
+            results.append(Measurement(metric: "inference_batch_\(batch)", value: Double(calls * batch) / elapsed,
+                                       unit: "spectra/s", note: ""))
+            if batch == 1 {
+                results.append(Measurement(metric: "inference_latency_batch_1", value: elapsed / Double(calls) * 1000,
+                                           unit: "ms/spectrum", note: ""))
+            }
+        }
+        let total = 18_306
+        let count = quick ? total / 8 : total
+        var features = [Float](repeating: 0, count: count * arch.inputSize)
+        for i in features.indices { features[i] = rng.nextUnitFloat() * 2 - 1 }
+        let labels = (0..<count).map { _ in Int(rng.next() % 3) }
+        let data = TrainingData(features: features, labels: labels)
+        for batch in [32, 128] {
+            var options = TrainingOptions()
+            options.epochs = 1; options.batchSize = batch; options.validationSplit = 0; options.threads = threads
+            var epochSeconds = 0.0
+            _ = try Trainer.train(model, on: data, options: options) { epochSeconds = $0.seconds }
+            results.append(Measurement(
+                metric: "train_epoch_18306_batch_\(batch)", value: epochSeconds * Double(total) / Double(count),
+                unit: "s/epoch", note: quick ? "extrapolated from \(count) samples" : ""))
+        }
+        return results
+    }
+}
