@@ -14,6 +14,10 @@ struct CNNBench: AsyncParsableCommand {
     var quick = false
     @Option(help: "Seconds to spend per inference measurement.")
     var seconds = 3.0
+    @Option(help: "Inference batch sizes, comma-separated.")
+    var batches = "1,64,256,1024"
+    @Flag(help: "Skip the training measurements.")
+    var noTraining = false
 
     struct Measurement: Sendable {
         var metric: String, value: Double, unit: String, note: String
@@ -22,11 +26,15 @@ struct CNNBench: AsyncParsableCommand {
     func run() async throws {
         let threadCount = threads ?? ComputeThreads.default
         let quick = quick, budget = quick ? min(seconds, 1.0) : seconds
-        let results = try await ComputeThread.run { try Self.measure(threads: threadCount, quick: quick, budget: budget) }
+        let sizes = batches.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+        let training = !noTraining
+        let results = try await ComputeThread.run {
+            try Self.measure(threads: threadCount, quick: quick, budget: budget, batches: sizes, training: training)
+        }
         print("balmer-bench cnn: paper architecture (input 140, 3 classes), fp32, \(threadCount) threads\(quick ? ", quick" : "")")
-        print("metric".padding(toLength: 26, withPad: " ", startingAt: 0) + "value".padding(toLength: 14, withPad: " ", startingAt: 0) + "unit        note")
+        print("metric".padding(toLength: 32, withPad: " ", startingAt: 0) + "value".padding(toLength: 14, withPad: " ", startingAt: 0) + "unit        note")
         for m in results {
-            print(m.metric.padding(toLength: 26, withPad: " ", startingAt: 0)
+            print(m.metric.padding(toLength: 32, withPad: " ", startingAt: 0)
                 + String(format: "%-14.3f", m.value) + m.unit.padding(toLength: 12, withPad: " ", startingAt: 0) + m.note)
         }
         for m in results {
@@ -34,12 +42,12 @@ struct CNNBench: AsyncParsableCommand {
         }
     }
 
-    static func measure(threads: Int, quick: Bool, budget: Double) throws -> [Measurement] {
+    static func measure(threads: Int, quick: Bool, budget: Double, batches: [Int], training: Bool) throws -> [Measurement] {
         let arch = Architecture.paper()
         let model = try CNNModel(architecture: arch, seed: 1, info: ModelInfo(classNames: ["single", "double", "other"]))
         var rng = SeededGenerator(seed: 2)
         var results: [Measurement] = []
-        for batch in [1, 64, 256, 1024] {
+        for batch in batches {
             let predictor = Predictor(model: model, maxBatch: batch, threads: threads)
             let input = (0..<(batch * arch.inputSize)).map { _ in rng.nextUnitFloat() * 2 - 1 }
             _ = try predictor.probabilities(input)   // warm-up
@@ -57,6 +65,7 @@ struct CNNBench: AsyncParsableCommand {
                                            unit: "ms/spectrum", note: ""))
             }
         }
+        guard training else { return results }
         let total = 18_306
         let count = quick ? total / 8 : total
         var features = [Float](repeating: 0, count: count * arch.inputSize)
