@@ -19,3 +19,11 @@ func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, a
                 blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                 beta, c, blasint(ldc))
 }
+
+/// Row-major single-precision `y = Aᵀ x` for A `rows × cols` (leading dimension `lda`):
+/// the dense layer of one sample, streaming the weights once instead of packing them.
+@inline(__always)
+func sgemvTransposed(rows: Int, cols: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+                     y: UnsafeMutablePointer<Float>) {
+    cblas_sgemv(CblasRowMajor, CblasTrans, blasint(rows), blasint(cols), 1, a, blasint(lda), x, 1, 0, y, 1)
+}

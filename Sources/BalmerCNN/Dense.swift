@@ -12,11 +12,28 @@ enum Dense {
         var inStride: Int
     }
 
+    /// Up to this many samples, one GEMV per sample beats a GEMM, which repacks the weights.
+    static let gemvBatchLimit = 2
+
     static func forward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                         relu: Bool, threads: Int) {
-        sgemm(m: s.batch, n: s.units, k: s.features, a: input, lda: s.inStride,
-              b: weight, ldb: s.units, beta: 0, c: output, ldc: s.units)
+        if s.batch <= gemvBatchLimit {
+            // Split the output columns over threads: each streams its part of the weights.
+            let parts = ParallelLoop.chunkCount(s.units, threads: threads, minimumPerChunk: 64)
+            ParallelLoop.chunks(parts, threads: parts) { range, _ in
+                for part in range {
+                    let cols = ParallelLoop.range(of: part, count: s.units, chunks: parts)
+                    for n in 0..<s.batch {
+                        sgemvTransposed(rows: s.features, cols: cols.count, a: weight + cols.lowerBound, lda: s.units,
+                                        x: input + n * s.inStride, y: output + n * s.units + cols.lowerBound)
+                    }
+                }
+            }
+        } else {
+            sgemm(m: s.batch, n: s.units, k: s.features, a: input, lda: s.inStride,
+                  b: weight, ldb: s.units, beta: 0, c: output, ldc: s.units)
+        }
         let u = s.units
         ParallelLoop.chunks(s.batch, threads: threads, minimumPerChunk: 16) { rows, _ in
             for n in rows {

@@ -38,7 +38,7 @@ public final class Predictor {
         self.model = model
         self.maxBatch = max(1, maxBatch)
         self.threads = max(1, threads)
-        workspace = Workspace(plan: model.plan, capacity: self.maxBatch, training: false)
+        workspace = Workspace(plan: model.plan, capacity: self.maxBatch, training: false, workers: self.threads)
         BLASThreads.set(self.threads)
     }
 

@@ -40,6 +40,28 @@ import Testing
         #expect(ok, "max diff \(worst)")
     }
 
+    @Test(arguments: [(1, 1), (3, 1), (7, 1), (1, 2), (3, 2)])
+    func chunkedInferenceMatchesReference(chunk: Int, workers: Int) throws {
+        let model = try CNNModel(architecture: Self.tiny, seed: 15, info: Self.info(Self.tiny))
+        let n = 7
+        let x = TestData.random(n * 12, seed: 16)
+        let ws = Workspace(plan: model.plan, capacity: n, training: false, chunk: chunk, workers: workers)
+        #expect(ws.chunk == chunk)
+        var rng = SeededGenerator(seed: 0)
+        for round in 0..<2 {   // the second round runs on dirty buffers
+            let input = round == 0 ? x : x.reversed()
+            input.withUnsafeBufferPointer { f in for i in 0..<n { ws.setInput(slot: i, from: f.baseAddress! + i * 12) } }
+            model.parameters.withUnsafeBufferPointer { p in
+                Network.forward(ws, parameters: p.baseAddress!, batch: n, rng: &rng, threads: 2)
+            }
+            let p = Array(UnsafeBufferPointer(start: ws.probabilities, count: n * 3))
+            let ref = Reference.probabilities(plan: model.plan, parameters: model.parameters.map(Double.init),
+                                              input: input.map(Double.init), n: n)
+            let (ok, worst) = TestData.close(p, ref, atol: 1e-6, rtol: 1e-5)
+            #expect(ok, "chunk \(chunk) workers \(workers) round \(round): max diff \(worst)")
+        }
+    }
+
     @Test func wholeNetworkGradientMatchesFiniteDifferences() throws {
         let model = try CNNModel(architecture: Self.tiny, seed: 8, info: Self.info(Self.tiny))
         let plan = model.plan, n = 4
