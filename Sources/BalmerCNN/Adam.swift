@@ -24,7 +24,8 @@ struct Adam {
         v = [Float](repeating: 0, count: count)
     }
 
-    mutating func update(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, threads: Int) {
+    /// One step with the gradient `Σ gradients[w]` (summed in order: per-worker partial gradients).
+    mutating func update(parameters: UnsafeMutablePointer<Float>, gradients: [UnsafePointer<Float>], threads: Int) {
         step += 1
         let o = options
         let t = Double(step)
@@ -35,11 +36,26 @@ struct Adam {
             v.withUnsafeMutableBufferPointer { vb in
                 let mp = mb.baseAddress!, vp = vb.baseAddress!
                 ParallelLoop.chunks(count, threads: threads, minimumPerChunk: 65_536) { range, _ in
-                    for i in range {
-                        let g = gradients[i]
-                        mp[i] = o.beta1 * mp[i] + (1 - o.beta1) * g
-                        vp[i] = o.beta2 * vp[i] + (1 - o.beta2) * g * g
-                        parameters[i] -= alpha * mp[i] / (vp[i].squareRoot() + o.epsilon)
+                    let g0 = gradients[0]
+                    let (b1, b2, c1, c2, eps) = (o.beta1, o.beta2, 1 - o.beta1, 1 - o.beta2, o.epsilon)
+                    @inline(__always) func apply(_ i: Int, _ g: Float) {
+                        let m = b1 * mp[i] + c1 * g
+                        let v = b2 * vp[i] + c2 * g * g
+                        mp[i] = m; vp[i] = v
+                        parameters[i] -= alpha * m / (v.squareRoot() + eps)
+                    }
+                    switch gradients.count {
+                    case 1:
+                        for i in range { apply(i, g0[i]) }
+                    case 2:
+                        let g1 = gradients[1]
+                        for i in range { apply(i, g0[i] + g1[i]) }
+                    default:
+                        for i in range {
+                            var g = g0[i]
+                            for w in 1..<gradients.count { g += gradients[w][i] }
+                            apply(i, g)
+                        }
                     }
                 }
             }

@@ -104,8 +104,11 @@ enum Conv1D {
                 var g = dOutput + (n * rps + pad) * cout
                 var y = output + (n * rps + pad) * cout
                 for _ in 0..<length {
-                    if relu { for c in 0..<cout where y[c] <= 0 { g[c] = 0 } }
-                    for c in 0..<cout { sum[c] += g[c] }
+                    if relu {
+                        for c in 0..<cout { let v = y[c] > 0 ? g[c] : 0; g[c] = v; sum[c] += v }
+                    } else {
+                        for c in 0..<cout { sum[c] += g[c] }
+                    }
                     g += cout; y += cout
                 }
             }

@@ -56,7 +56,7 @@ enum Dense {
                          dInput: UnsafeMutablePointer<Float>?, relu: Bool, threads: Int) {
         let u = s.units
         if relu {
-            for i in 0..<(s.batch * u) where output[i] <= 0 { dOutput[i] = 0 }
+            for i in 0..<(s.batch * u) { dOutput[i] = output[i] > 0 ? dOutput[i] : 0 }
         }
         for n in 0..<s.batch {
             let g = dOutput + n * u

@@ -27,7 +27,7 @@ enum MaxPool1D {
                     for ch in 0..<c { row[ch] = first[ch] }
                     for t in 1..<max(1, s.size) {
                         let other = first + t * c
-                        for ch in 0..<c where other[ch] > row[ch] { row[ch] = other[ch] }
+                        for ch in 0..<c { row[ch] = other[ch] > row[ch] ? other[ch] : row[ch] }
                     }
                 }
             }

@@ -90,12 +90,13 @@ enum Network {
 
     /// Cross-entropy of `workspace.probabilities` against `workspace.labels` (weighted by
     /// `workspace.sampleWeights` when `weighted`), writing the logits' gradient to the last
-    /// gradient buffer. Returns the mean loss over the batch.
-    static func loss(_ ws: Workspace, batch: Int, weighted: Bool) -> Double {
+    /// gradient buffer. Returns the loss summed over the batch divided by `normaliser`
+    /// (default: the batch, i.e. the mean).
+    static func loss(_ ws: Workspace, batch: Int, weighted: Bool, normaliser: Int? = nil) -> Double {
         SoftmaxCrossEntropy.lossAndGradient(
             batch: batch, classes: ws.plan.architecture.classes, probabilities: ws.probabilities,
             labels: ws.labels, sampleWeights: weighted ? UnsafePointer(ws.sampleWeights) : nil,
-            dLogits: ws.gradients[ws.plan.layers.count])
+            dLogits: ws.gradients[ws.plan.layers.count], normaliser: normaliser)
     }
 
     /// Backpropagates the gradient in the last gradient buffer, accumulating into `gradients`.

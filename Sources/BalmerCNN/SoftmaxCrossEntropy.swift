@@ -16,14 +16,16 @@ enum SoftmaxCrossEntropy {
         }
     }
 
-    /// Loss `Σ_n w_n · (−log p[n][y_n]) / batch` (Keras "sum over batch size" reduction) and its
-    /// gradient with respect to the logits, `w_n (p − onehot(y_n)) / batch`, written to
-    /// `dLogits`. `sampleWeights` nil means all ones.
+    /// Loss `Σ_n w_n · (−log p[n][y_n]) / N` (Keras "sum over batch size" reduction) and its
+    /// gradient with respect to the logits, `w_n (p − onehot(y_n)) / N`, written to `dLogits`.
+    /// `N` is `normaliser` (the whole mini-batch when this is one worker's share) or `batch`.
+    /// `sampleWeights` nil means all ones.
     static func lossAndGradient(batch: Int, classes k: Int, probabilities: UnsafePointer<Float>,
                                 labels: UnsafePointer<Int32>, sampleWeights: UnsafePointer<Float>?,
-                                dLogits: UnsafeMutablePointer<Float>) -> Double {
+                                dLogits: UnsafeMutablePointer<Float>, normaliser: Int? = nil) -> Double {
         var loss = 0.0
-        let invBatch = 1 / Float(batch)
+        let total = normaliser ?? batch
+        let invBatch = 1 / Float(total)
         for n in 0..<batch {
             let p = probabilities + n * k, g = dLogits + n * k
             let y = Int(labels[n])
@@ -31,7 +33,7 @@ enum SoftmaxCrossEntropy {
             loss += Double(w) * -log(Double(max(p[y], .leastNormalMagnitude)))
             for c in 0..<k { g[c] = w * invBatch * (p[c] - (c == y ? 1 : 0)) }
         }
-        return loss / Double(batch)
+        return loss / Double(total)
     }
 }
 

@@ -120,10 +120,20 @@ public enum Trainer {
 
         var model = model
         let batch = min(options.batchSize, trainIdx.count)
-        let ws = Workspace(plan: model.plan, capacity: batch, training: true)
-        let evalWs = valIdx.isEmpty ? nil : Workspace(plan: model.plan, capacity: 256, training: false)
-        var gradients = [Float](repeating: 0, count: model.parameters.count)
-        var adam = Adam(count: model.parameters.count, options: options.adam)
+        // Data-parallel steps: each worker runs forward and backward on its share of the
+        // mini-batch with single-threaded BLAS into its own gradient buffer; Adam sums them.
+        let workers = max(1, min(threads, batch))
+        let share = (batch + workers - 1) / workers
+        let workspaces = (0..<workers).map { _ in Workspace(plan: model.plan, capacity: share, training: true) }
+        let evalWs = valIdx.isEmpty ? nil : Workspace(plan: model.plan, capacity: 256, training: false, workers: threads)
+        let count = model.parameters.count
+        let gradientBuffers = UnsafeMutablePointer<Float>.allocate(capacity: workers * count)
+        defer { gradientBuffers.deallocate() }
+        let workerLoss = UnsafeMutablePointer<Double>.allocate(capacity: workers)
+        let workerCorrect = UnsafeMutablePointer<Int>.allocate(capacity: workers)
+        defer { workerLoss.deallocate(); workerCorrect.deallocate() }
+        let gradientPointers = (0..<workers).map { UnsafePointer(gradientBuffers + $0 * count) }
+        var adam = Adam(count: count, options: options.adam)
         var shuffler = SeededGenerator.derived(seed: options.seed, stream: 1)
         var order = trainIdx
         var best = Double.infinity, bestEpoch = 0, wait = 0
@@ -132,6 +142,8 @@ public enum Trainer {
         var step: UInt64 = 0
         let start = Date()
         var stoppedEarly = false
+        let weighted = options.classWeights != nil
+        let classWeights = options.classWeights
 
         for epoch in 1...options.epochs {
             let epochStart = Date()
@@ -140,31 +152,44 @@ public enum Trainer {
             var offset = 0
             while offset < order.count {
                 let n = min(batch, order.count - offset)
-                data.features.withUnsafeBufferPointer { f in
-                    for i in 0..<n {
-                        let s = order[offset + i]
-                        ws.setInput(slot: i, from: f.baseAddress! + s * size)
-                        ws.labels[i] = Int32(data.labels[s])
-                        ws.sampleWeights[i] = options.classWeights?[data.labels[s]] ?? 1
-                    }
-                }
                 step += 1
-                var rng = SeededGenerator.derived(seed: options.seed, stream: 1000 + step)
-                let batchLoss = model.parameters.withUnsafeMutableBufferPointer { p in
-                    gradients.withUnsafeMutableBufferPointer { g in
-                        Network.forward(ws, parameters: p.baseAddress!, batch: n, rng: &rng, threads: threads)
-                        let loss = Network.loss(ws, batch: n, weighted: options.classWeights != nil)
-                        g.baseAddress!.update(repeating: 0, count: g.count)
-                        Network.backward(ws, parameters: p.baseAddress!, gradients: g.baseAddress!, batch: n,
-                                         threads: threads)
-                        adam.update(parameters: p.baseAddress!, gradients: g.baseAddress!, threads: threads)
-                        return loss
+                let stepSeed = step
+                let parts = min(workers, n)
+                BLASThreads.set(1)
+                data.features.withUnsafeBufferPointer { f in
+                    data.labels.withUnsafeBufferPointer { labels in
+                        order.withUnsafeBufferPointer { order in
+                            model.parameters.withUnsafeBufferPointer { p in
+                                ParallelLoop.chunks(parts, threads: parts) { range, _ in
+                                    for w in range {
+                                        let ws = workspaces[w]
+                                        let mine = ParallelLoop.range(of: w, count: n, chunks: parts)
+                                        for (slot, i) in mine.enumerated() {
+                                            let s = order[offset + i]
+                                            ws.setInput(slot: slot, from: f.baseAddress! + s * size)
+                                            ws.labels[slot] = Int32(labels[s])
+                                            ws.sampleWeights[slot] = classWeights?[labels[s]] ?? 1
+                                        }
+                                        var rng = SeededGenerator.derived(seed: options.seed, stream: 1000 + stepSeed &* 64 + UInt64(w))
+                                        let g = gradientBuffers + w * count
+                                        g.update(repeating: 0, count: count)
+                                        Network.forward(ws, parameters: p.baseAddress!, batch: mine.count, rng: &rng, threads: 1)
+                                        workerLoss[w] = Network.loss(ws, batch: mine.count, weighted: weighted, normaliser: n)
+                                        workerCorrect[w] = countCorrect(ws, batch: mine.count, classes: k)
+                                        Network.backward(ws, parameters: p.baseAddress!, gradients: g, batch: mine.count, threads: 1)
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
-                lossSum += batchLoss * Double(n)
-                correct += countCorrect(ws, batch: n, classes: k)
+                model.parameters.withUnsafeMutableBufferPointer { p in
+                    adam.update(parameters: p.baseAddress!, gradients: Array(gradientPointers.prefix(parts)), threads: threads)
+                }
+                for w in 0..<parts { lossSum += workerLoss[w] * Double(n); correct += workerCorrect[w] }
                 offset += n
             }
+            BLASThreads.set(threads)
             let loss = lossSum / Double(order.count)
             var valLoss: Double?, valAcc: Double?
             if let evalWs {
@@ -212,7 +237,7 @@ public enum Trainer {
     /// Mean unweighted cross-entropy and accuracy of `model` on `indices` of `data`.
     public static func evaluate(_ model: CNNModel, on data: TrainingData, indices: [Int]? = nil,
                                 threads: Int = ComputeThreads.default) -> (loss: Double, accuracy: Double) {
-        let ws = Workspace(plan: model.plan, capacity: 256, training: false)
+        let ws = Workspace(plan: model.plan, capacity: 256, training: false, workers: threads)
         return evaluate(model, workspace: ws, data: data, indices: indices ?? Array(0..<data.count), threads: threads)
     }
 

@@ -53,13 +53,17 @@ struct CNNBench: AsyncParsableCommand {
             _ = try predictor.probabilities(input)   // warm-up
             var calls = 0
             let start = Date()
+            let cpuStart = cpuSeconds()
             repeat {
                 _ = try predictor.probabilities(input)
                 calls += 1
             } while Date().timeIntervalSince(start) < budget
             let elapsed = Date().timeIntervalSince(start)
+            let cpu = cpuSeconds() - cpuStart
             results.append(Measurement(metric: "inference_batch_\(batch)", value: Double(calls * batch) / elapsed,
                                        unit: "spectra/s", note: ""))
+            results.append(Measurement(metric: "inference_batch_\(batch)_cpu", value: Double(calls * batch) / cpu,
+                                       unit: "spectra/cpu-s", note: ""))
             if batch == 1 {
                 results.append(Measurement(metric: "inference_latency_batch_1", value: elapsed / Double(calls) * 1000,
                                            unit: "ms/spectrum", note: ""))
@@ -76,11 +80,28 @@ struct CNNBench: AsyncParsableCommand {
             var options = TrainingOptions()
             options.epochs = 1; options.batchSize = batch; options.validationSplit = 0; options.threads = threads
             var epochSeconds = 0.0
+            let cpuStart = cpuSeconds()
             _ = try Trainer.train(model, on: data, options: options) { epochSeconds = $0.seconds }
-            results.append(Measurement(
-                metric: "train_epoch_18306_batch_\(batch)", value: epochSeconds * Double(total) / Double(count),
-                unit: "s/epoch", note: quick ? "extrapolated from \(count) samples" : ""))
+            let cpu = cpuSeconds() - cpuStart
+            let scale = Double(total) / Double(count)
+            let note = quick ? "extrapolated from \(count) samples" : ""
+            results.append(Measurement(metric: "train_epoch_18306_batch_\(batch)", value: epochSeconds * scale,
+                                       unit: "s/epoch", note: note))
+            results.append(Measurement(metric: "train_epoch_18306_batch_\(batch)_cpu", value: cpu * scale,
+                                       unit: "cpu-s/epoch", note: note))
         }
         return results
     }
+}
+
+/// User + system CPU seconds of this process so far (all threads).
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
