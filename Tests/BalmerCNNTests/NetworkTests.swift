@@ -152,6 +152,24 @@ import Testing
         #expect(other.parameters != models[0].parameters, "another seed shuffles differently")
     }
 
+    @Test func dataParallelWorkersMatchOneWorker() throws {
+        // Without dropout, splitting each mini-batch over workers changes only rounding.
+        let a = Architecture(inputLength: 16, layers: [.conv(kernel: 3, filters: 4), .maxPool(size: 2),
+                                                     .dense(units: 8)], classes: 3)
+        let data = Self.toyData(count: 40, length: 16, seed: 6)
+        var options = TrainingOptions()
+        options.epochs = 3; options.batchSize = 9; options.validationSplit = 0; options.seed = 5
+        options.classWeights = [1, 3, 0.5]
+        let start = try CNNModel(architecture: a, seed: 4, info: Self.info(a))
+        options.threads = 1
+        let one = try Trainer.train(start, on: data, options: options)
+        options.threads = 3
+        let three = try Trainer.train(start, on: data, options: options)
+        #expect(one.parameters != start.parameters)
+        let worst = zip(one.parameters, three.parameters).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 1e-4, "max parameter difference \(worst)")
+    }
+
     @Test func warmStartContinuesFromGivenWeights() throws {
         let a = Architecture(inputLength: 16, layers: [.conv(kernel: 3, filters: 4), .maxPool(size: 2),
                                                      .dense(units: 8)], classes: 3)
