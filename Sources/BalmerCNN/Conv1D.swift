@@ -85,8 +85,7 @@ enum Conv1D {
     }
 
     /// Backward pass. `dOutput` (pad rows zero) is masked in place by the ReLU derivative when
-    /// `relu`; `dWeight` and `dBias` are accumulated (+=); `dInput`, when given, is overwritten
-    /// (pad rows zero). `output` is this layer's forward output (post-ReLU).
+    /// `relu`; `dWeight`, `dBias` and `dInput` (when given; pad rows zero) are overwritten. `output` is this layer's forward output (post-ReLU).
     static func backward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          output: UnsafePointer<Float>, dOutput: UnsafeMutablePointer<Float>,
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
@@ -113,13 +112,14 @@ enum Conv1D {
                 }
             }
         }
+        dBias.update(repeating: 0, count: cout)
         for chunk in 0..<chunks { for c in 0..<cout { dBias[c] += partial[chunk * cout + c] } }
         let rows = s.gemmRows
         for j in 0..<s.kernel {
             sgemm(transA: true, m: s.cin, n: cout, k: rows,
                   a: input + (pad + j - h) * s.cin, lda: s.cin,
                   b: dOutput + pad * cout, ldb: cout,
-                  beta: 1, c: dWeight + j * s.cin * cout, ldc: cout)
+                  beta: 0, c: dWeight + j * s.cin * cout, ldc: cout)
         }
         guard let dInput else { return }
         for j in 0..<s.kernel {

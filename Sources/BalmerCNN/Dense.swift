@@ -47,9 +47,9 @@ enum Dense {
         }
     }
 
-    /// Backward pass: masks `dOutput` in place by the ReLU derivative when `relu`, accumulates
-    /// `dWeight` and `dBias`, and overwrites the valid features of `dInput` when given
-    /// (strided like the input; the floats between samples are left untouched).
+    /// Backward pass: masks `dOutput` in place by the ReLU derivative when `relu`, overwrites
+    /// `dWeight` and `dBias`, and the valid features of `dInput` when given (strided like the
+    /// input; the floats between samples are left untouched).
     static func backward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          output: UnsafePointer<Float>, dOutput: UnsafeMutablePointer<Float>,
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
@@ -58,12 +58,13 @@ enum Dense {
         if relu {
             for i in 0..<(s.batch * u) { dOutput[i] = output[i] > 0 ? dOutput[i] : 0 }
         }
+        dBias.update(repeating: 0, count: u)
         for n in 0..<s.batch {
             let g = dOutput + n * u
             for c in 0..<u { dBias[c] += g[c] }
         }
         sgemm(transA: true, m: s.features, n: u, k: s.batch, a: input, lda: s.inStride,
-              b: dOutput, ldb: u, beta: 1, c: dWeight, ldc: u)
+              b: dOutput, ldb: u, beta: 0, c: dWeight, ldc: u)
         if let dInput {
             sgemm(transB: true, m: s.batch, n: s.features, k: u, a: dOutput, lda: u,
                   b: weight, ldb: u, beta: 0, c: dInput, ldc: s.inStride)

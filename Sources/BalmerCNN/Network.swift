@@ -3,7 +3,7 @@ import Synchronization
 /// Forward and backward passes of a planned network over a ``Workspace``.
 ///
 /// `parameters` and `gradients` are flat buffers laid out as in ``NetworkPlan`` (each layer's
-/// weight then bias). Backward accumulates into `gradients` (zero them per step).
+/// weight then bias). Backward overwrites every entry of `gradients`.
 enum Network {
     /// Runs the layers on the first `batch` samples of stage 0 and writes softmax probabilities
     /// to `workspace.probabilities` (`[batch][classes]`). In training, dropout masks are drawn
@@ -99,7 +99,7 @@ enum Network {
             dLogits: ws.gradients[ws.plan.layers.count], normaliser: normaliser)
     }
 
-    /// Backpropagates the gradient in the last gradient buffer, accumulating into `gradients`.
+    /// Backpropagates the gradient in the last gradient buffer, overwriting `gradients`.
     static func backward(_ ws: Workspace, parameters: UnsafePointer<Float>,
                          gradients: UnsafeMutablePointer<Float>, batch: Int, threads: Int) {
         let plan = ws.plan, pad = plan.pad

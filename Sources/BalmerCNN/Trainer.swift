@@ -172,7 +172,6 @@ public enum Trainer {
                                         }
                                         var rng = SeededGenerator.derived(seed: options.seed, stream: 1000 + stepSeed &* 64 + UInt64(w))
                                         let g = gradientBuffers + w * count
-                                        g.update(repeating: 0, count: count)
                                         Network.forward(ws, parameters: p.baseAddress!, batch: mine.count, rng: &rng, threads: 1)
                                         workerLoss[w] = Network.loss(ws, batch: mine.count, weighted: weighted, normaliser: n)
                                         workerCorrect[w] = countCorrect(ws, batch: mine.count, classes: k)

@@ -47,7 +47,7 @@ import Testing
         let s = Conv1D.Shape(batch: c.n, length: c.length, pad: c.pad, cin: c.cin, cout: c.cout, kernel: c.kernel)
         Conv1D.forward(s, input: px, weight: w, bias: b, output: &py, relu: true, threads: c.threads)
         var dy = TestData.padded(g, n: c.n, length: c.length, channels: c.cout, pad: c.pad)
-        var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: b.count)
+        var dw = [Float](repeating: .nan, count: w.count), db = [Float](repeating: .nan, count: b.count)
         var dx = [Float](repeating: .nan, count: px.count)
         Conv1D.backward(s, input: px, weight: w, output: py, dOutput: &dy, dWeight: &dw, dBias: &db,
                         dInput: &dx, relu: true, threads: c.threads)
@@ -116,7 +116,7 @@ import Testing
 
         let g = TestData.random(n * units, seed: 34)
         var dy = g
-        var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: b.count)
+        var dw = [Float](repeating: .nan, count: w.count), db = [Float](repeating: .nan, count: b.count)
         var dx = [Float](repeating: 0, count: n * stride)
         px.withUnsafeBufferPointer { p in
             dx.withUnsafeMutableBufferPointer { d in

@@ -70,7 +70,7 @@ import Testing
         let ws = Workspace(plan: plan, capacity: n, training: true)
         x.withUnsafeBufferPointer { f in for i in 0..<n { ws.setInput(slot: i, from: f.baseAddress! + i * 12) } }
         for i in 0..<n { ws.labels[i] = Int32(labels[i]) }
-        var grads = [Float](repeating: 0, count: model.parameters.count)
+        var grads = [Float](repeating: .nan, count: model.parameters.count)   // backward overwrites all
         var rng = SeededGenerator(seed: 10)
         let loss = model.parameters.withUnsafeBufferPointer { p in
             Network.forward(ws, parameters: p.baseAddress!, batch: n, rng: &rng, threads: 2)
