@@ -21,17 +21,24 @@ enum Conv1D {
 
     static func forward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                        relu: Bool, threads: Int) {
+                        relu: Bool, threads: Int, splitRows: Bool = false) {
         let h = s.kernel / 2
         if s.cin == 1 {
             direct(s, input: input, weight: weight, bias: bias, output: output, relu: relu, threads: threads)
             return
         }
-        for j in 0..<s.kernel {
-            sgemm(m: s.gemmRows, n: s.cout, k: s.cin,
-                  a: input + (s.pad + j - h) * s.cin, lda: s.cin,
-                  b: weight + j * s.cin * s.cout, ldb: s.cout,
-                  beta: j == 0 ? 0 : 1, c: output + s.pad * s.cout, ldc: s.cout)
+        // With `splitRows` (single-threaded BLAS, tiny batches) the rows are split over threads.
+        let parts = splitRows ? ParallelLoop.chunkCount(s.gemmRows, threads: threads, minimumPerChunk: 32) : 1
+        ParallelLoop.chunks(parts, threads: parts) { partRange, _ in
+            for part in partRange {
+                let rows = ParallelLoop.range(of: part, count: s.gemmRows, chunks: parts)
+                for j in 0..<s.kernel {
+                    sgemm(m: rows.count, n: s.cout, k: s.cin,
+                          a: input + (s.pad + rows.lowerBound + j - h) * s.cin, lda: s.cin,
+                          b: weight + j * s.cin * s.cout, ldb: s.cout,
+                          beta: j == 0 ? 0 : 1, c: output + (s.pad + rows.lowerBound) * s.cout, ldc: s.cout)
+                }
+            }
         }
         epilogue(s, output: output, bias: bias, relu: relu, threads: threads)
     }
