@@ -23,9 +23,15 @@ public struct Prediction: Sendable, Equatable {
     }
 }
 
-/// Runs a model on batches of inputs. Synchronous and CPU-bound: call it from your own thread,
-/// never from Swift's cooperative pool. Holds buffers for `maxBatch` samples; not thread-safe
-/// (use one predictor per thread).
+/// Runs a model on batches of inputs. Synchronous and CPU-bound: call it from your own thread
+/// (e.g. ``ComputeThread/run(_:)``), never from Swift's cooperative pool. Holds buffers for
+/// `maxBatch` samples; not thread-safe (use one predictor per thread).
+///
+/// Batches are cut into chunks of 32 spectra that `threads` workers run through the conv stack
+/// with single-threaded BLAS (cache-resident, no BLAS thread hand-offs); the dense layers run on
+/// the whole batch with `threads` BLAS threads. OpenBLAS's thread count is process-wide, so
+/// predictors running concurrently on several threads work correctly but slow each other.
+/// Results are deterministic for a given `threads` and `maxBatch`.
 public final class Predictor {
     public let model: CNNModel
     /// Samples per internal batch (default 256).
