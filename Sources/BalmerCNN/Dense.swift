@@ -1,0 +1,73 @@
+/// Fully connected layer with bias and optional ReLU.
+///
+/// Input rows may be strided: sample `n` reads `features` floats at `input + n · inStride`, which
+/// flattens a padded conv buffer in place (length-major, then channel). Weight `[features][units]`
+/// (Keras layout), bias `[units]`, output `[n][units]`.
+enum Dense {
+    struct Shape {
+        var batch: Int
+        var features: Int
+        var units: Int
+        /// Floats between consecutive samples' first features (≥ features).
+        var inStride: Int
+    }
+
+    /// Up to this many samples, one GEMV per sample beats a GEMM, which repacks the weights.
+    static let gemvBatchLimit = 2
+
+    static func forward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                        bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                        relu: Bool, threads: Int) {
+        if s.batch <= gemvBatchLimit {
+            // Split the output columns over threads: each streams its part of the weights.
+            let parts = ParallelLoop.chunkCount(s.units, threads: threads, minimumPerChunk: 64)
+            ParallelLoop.chunks(parts, threads: parts) { range, _ in
+                for part in range {
+                    let cols = ParallelLoop.range(of: part, count: s.units, chunks: parts)
+                    for n in 0..<s.batch {
+                        sgemvTransposed(rows: s.features, cols: cols.count, a: weight + cols.lowerBound, lda: s.units,
+                                        x: input + n * s.inStride, y: output + n * s.units + cols.lowerBound)
+                    }
+                }
+            }
+        } else {
+            sgemm(m: s.batch, n: s.units, k: s.features, a: input, lda: s.inStride,
+                  b: weight, ldb: s.units, beta: 0, c: output, ldc: s.units)
+        }
+        let u = s.units
+        ParallelLoop.chunks(s.batch, threads: threads, minimumPerChunk: 16) { rows, _ in
+            for n in rows {
+                let row = output + n * u
+                if relu {
+                    for c in 0..<u { row[c] = max(row[c] + bias[c], 0) }
+                } else {
+                    for c in 0..<u { row[c] += bias[c] }
+                }
+            }
+        }
+    }
+
+    /// Backward pass: masks `dOutput` in place by the ReLU derivative when `relu`, overwrites
+    /// `dWeight` and `dBias`, and the valid features of `dInput` when given (strided like the
+    /// input; the floats between samples are left untouched).
+    static func backward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                         output: UnsafePointer<Float>, dOutput: UnsafeMutablePointer<Float>,
+                         dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+                         dInput: UnsafeMutablePointer<Float>?, relu: Bool, threads: Int) {
+        let u = s.units
+        if relu {
+            for i in 0..<(s.batch * u) { dOutput[i] = output[i] > 0 ? dOutput[i] : 0 }
+        }
+        dBias.update(repeating: 0, count: u)
+        for n in 0..<s.batch {
+            let g = dOutput + n * u
+            for c in 0..<u { dBias[c] += g[c] }
+        }
+        sgemm(transA: true, m: s.features, n: u, k: s.batch, a: input, lda: s.inStride,
+              b: dOutput, ldb: u, beta: 0, c: dWeight, ldc: u)
+        if let dInput {
+            sgemm(transB: true, m: s.batch, n: s.features, k: u, a: dOutput, lda: u,
+                  b: weight, ldb: u, beta: 0, c: dInput, ldc: s.inStride)
+        }
+    }
+}
