@@ -28,18 +28,21 @@ public actor InMemoryStore: BalmerRepositories {
     // MARK: spectra
 
     public func upsertSpectra(_ records: [SpectrumRecord]) throws -> [SpectrumRecord.ID] {
-        try records.map { record in
-            guard record.features.count == SpectrumRecord.featureCount else {
-                throw RepositoryError.badFeatureCount(record.features.count)
-            }
-            if let i = spectrumIndex[record.key] { return spectra[i].id! }
-            var stored = record
+        if let bad = records.first(where: { $0.features.count != SpectrumRecord.featureCount }) {
+            throw RepositoryError.badFeatureCount(bad.features.count)
+        }
+        // Like the PostgreSQL store: new keys get ids in natural-key order, first occurrence wins.
+        var firstOfKey: [SpectrumKey: SpectrumRecord] = [:]
+        for r in records where spectrumIndex[r.key] == nil && firstOfKey[r.key] == nil { firstOfKey[r.key] = r }
+        let newKeys = firstOfKey.keys.sorted { ($0.survey, $0.release, $0.key) < ($1.survey, $1.release, $1.key) }
+        for key in newKeys {
+            var stored = firstOfKey[key]!
             stored.id = Int64(spectra.count + 1)
             stored.ingestedAt = Date()
-            spectrumIndex[record.key] = spectra.count
+            spectrumIndex[key] = spectra.count
             spectra.append(stored)
-            return stored.id!
         }
+        return records.map { spectra[spectrumIndex[$0.key]!].id! }
     }
 
     public func spectrum(id: SpectrumRecord.ID) -> SpectrumRecord? {

@@ -6,6 +6,8 @@ import Foundation
 /// Spectra and their feature vectors.
 public protocol SpectrumRepository: Sendable {
     /// Stores spectra by natural key; a key already stored is left as it is.
+    /// New keys of one batch get increasing ids in natural-key order (survey, release, key) —
+    /// the order concurrent writers lock in; the first occurrence of a key in a batch wins.
     /// - Returns: the store's id for each input, in input order (existing ids for replays).
     func upsertSpectra(_ spectra: [SpectrumRecord]) async throws -> [SpectrumRecord.ID]
     /// The spectrum with this id, with its features.
