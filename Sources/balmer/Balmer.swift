@@ -5,5 +5,5 @@ struct Balmer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "balmer",
         abstract: "Find emission-line stars in spectroscopic surveys by active deep learning.",
-        subcommands: [])
+        subcommands: [DBCommand.self, CandidatesCommand.self])
 }

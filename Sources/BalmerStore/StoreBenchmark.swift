@@ -1,0 +1,130 @@
+import BalmerCore
+import Foundation
+import Logging
+
+/// The store benchmark: bulk insert of spectra + scores through binary COPY, then a streaming
+/// read of the feature vectors (the rescoring path). Writes into the configured schema
+/// (migrating it first) under survey `bench`, with keys unique to the run, so repeated runs add rows;
+/// registers and activates a bench model when no model is active, so candidates exist afterwards.
+public enum StoreBenchmark {
+    /// One figure: `{"bench":"store","metric":…,"value":…,"unit":…}`.
+    public struct Measurement: Sendable, Codable {
+        public var bench = "store"
+        public var metric: String
+        public var value: Double
+        public var unit: String
+    }
+
+    /// Runs the benchmark with `rows` spectra (default 200 000) in batches of `batchSize` (default 20 000).
+    public static func run(
+        configuration: PostgresConfiguration, rows: Int = 200_000, batchSize: Int = 20_000,
+        logger: Logger = Logger(label: "balmer.bench")
+    ) async throws -> [Measurement] {
+        let store = PostgresStore(configuration: configuration, maxConnections: 2, logger: logger)
+        try await store.migrate()
+        let model = try await benchModel(store)
+        let run = UUID().uuidString.prefix(8).lowercased()
+        var generator = SplitMix64(seed: UInt64(UInt32(truncatingIfNeeded: run.hashValue)))
+
+        var written = 0
+        var insertSeconds = 0.0
+        var firstID = Int64.max
+        var lastID = Int64.min
+        while written < rows {
+            let n = min(batchSize, rows - written)
+            // Data generation is not timed.
+            let spectra = (0..<n).map { i -> SpectrumRecord in
+                let k = written + i
+                return SpectrumRecord(
+                    key: SpectrumKey(survey: "bench", release: "run-\(run)", key: String(k)),
+                    ra: generator.unit() * 360, dec: generator.unit() * 180 - 90, mjd: 57000 + generator.unit() * 3000,
+                    designation: "BENCH J\(k)", location: "/bench/\(run)/\(k).fits",
+                    features: (0..<SpectrumRecord.featureCount).map { _ in Float(generator.unit() * 2 - 1) })
+            }
+            let probabilities = (0..<n).map { _ -> [Float] in
+                let a = Float(generator.unit()), b = Float(generator.unit()) * (1 - a)
+                return [a, b, 1 - a - b]
+            }
+            let start = ContinuousClock.now
+            let ids = try await store.upsertSpectra(spectra)
+            try await store.upsertScores(zip(ids, probabilities).map {
+                ScoreRecord(spectrumID: $0.0, modelVersion: model, probabilities: $0.1)
+            })
+            insertSeconds += (ContinuousClock.now - start).seconds
+            firstID = min(firstID, ids.min() ?? firstID)
+            lastID = max(lastID, ids.max() ?? lastID)
+            written += n
+        }
+
+        let count = Counter()
+        let readStart = ContinuousClock.now
+        try await store.forEachFeatureBatch(ids: firstID...lastID, batchSize: 4096) { batch in
+            await count.add(batch.count)
+        }
+        let readSeconds = (ContinuousClock.now - readStart).seconds
+        let read = await count.value
+        await store.pool.close()
+        guard read == rows else {
+            throw PostgresError(.usage, message: "streamed \(read) vectors, expected \(rows)")
+        }
+        return [
+            Measurement(metric: "copy_insert_rows_per_s", value: Double(2 * rows) / insertSeconds, unit: "rows/s"),
+            Measurement(metric: "copy_insert_spectra_per_s", value: Double(rows) / insertSeconds, unit: "spectra/s"),
+            Measurement(metric: "stream_read_vectors_per_s", value: Double(read) / readSeconds, unit: "vectors/s"),
+            Measurement(metric: "rows", value: Double(rows), unit: "spectra"),
+            Measurement(metric: "insert_seconds", value: insertSeconds, unit: "s"),
+            Measurement(metric: "read_seconds", value: readSeconds, unit: "s"),
+        ]
+    }
+
+    /// The active model's version, or a newly registered and activated bench model.
+    private static func benchModel(_ store: PostgresStore) async throws -> Int {
+        if let active = try await store.activeModel() { return active.version }
+        let version = (try await store.models().map(\.version).max() ?? 0) + 1
+        try await store.registerModel(
+            ModelRecord(version: version, metricsJSON: #"{"bench": true}"#, sha256: String(repeating: "0", count: 64)),
+            weights: Data())
+        try await store.activateModel(version: version)
+        return version
+    }
+
+    /// The human-readable table followed by one JSON object per line.
+    public static func report(_ measurements: [Measurement]) -> String {
+        var out = String(format: "%-28@ %16@  %@\n", "metric" as NSString, "value" as NSString, "unit")
+        for m in measurements {
+            out += String(format: "%-28@ %16.1f  %@\n", m.metric as NSString, m.value, m.unit)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for m in measurements {
+            out += String(decoding: (try? encoder.encode(m)) ?? Data(), as: UTF8.self) + "\n"
+        }
+        return out
+    }
+
+    private actor Counter {
+        var value = 0
+        func add(_ n: Int) { value += n }
+    }
+}
+
+/// A tiny deterministic generator for benchmark data.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
