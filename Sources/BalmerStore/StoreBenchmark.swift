@@ -90,12 +90,16 @@ public enum StoreBenchmark {
 
     /// The human-readable table followed by one JSON object per line.
     public static func report(_ measurements: [Measurement]) -> String {
-        var out = String(format: "%-28@ %16@  %@\n", "metric" as NSString, "value" as NSString, "unit")
+        func pad(_ s: String, _ n: Int, left: Bool = false) -> String {
+            let fill = String(repeating: " ", count: max(0, n - s.count))
+            return left ? fill + s : s + fill
+        }
+        var out = pad("metric", 28) + pad("value", 14, left: true) + "  unit\n"
         for m in measurements {
-            out += String(format: "%-28@ %16.1f  %@\n", m.metric as NSString, m.value, m.unit)
+            out += pad(m.metric, 28) + pad(String(format: "%.1f", m.value), 14, left: true) + "  " + m.unit + "\n"
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for m in measurements {
             out += String(decoding: (try? encoder.encode(m)) ?? Data(), as: UTF8.self) + "\n"
         }

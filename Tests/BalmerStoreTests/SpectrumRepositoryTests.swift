@@ -99,3 +99,30 @@ import Testing
         }
     }
 }
+
+@Suite struct ScoreRepositoryTests {
+    @Test func replayedAndOrphanScores() async throws {
+        try await TestDatabase.withStore { store, _ in
+            let ids = try await store.upsertSpectra((0..<10).map { Fixtures.spectrum($0) })
+            try await store.registerModel(Fixtures.model(1), weights: Data([1]))
+            let scores = ids.enumerated().map {
+                ScoreRecord(spectrumID: $0.element, modelVersion: 1, probabilities: Fixtures.probabilities($0.offset))
+            }
+            try await store.upsertScores(Array(scores.prefix(6)))
+            // Overlapping replay (takes the ON CONFLICT path) plus new rows.
+            var altered = scores
+            altered[0].entropy = 99
+            try await store.upsertScores(altered)
+            #expect(try await store.scoreCount(modelVersion: 1) == 10)
+            #expect(try await store.scores(spectrumID: ids[0]).first?.entropy == scores[0].entropy)
+            #expect(try await store.scores(spectrumID: ids[9]) == [scores[9]])
+            await #expect(throws: RepositoryError.self) {
+                try await store.upsertScores([ScoreRecord(spectrumID: 999_999, modelVersion: 1, probabilities: [1, 0, 0])])
+            }
+            await #expect(throws: RepositoryError.self) {
+                try await store.upsertScores([ScoreRecord(spectrumID: ids[0], modelVersion: 7, probabilities: [1, 0, 0])])
+            }
+            #expect(try await store.scoreCount(modelVersion: 7) == 0)
+        }
+    }
+}

@@ -76,7 +76,9 @@ public actor InMemoryStore: BalmerRepositories {
 
     public func upsertScores(_ scores: [ScoreRecord]) throws {
         for s in scores {
-            guard spectrum(id: s.spectrumID) != nil else { throw RepositoryError.notFound("spectrum \(s.spectrumID)") }
+            guard spectrum(id: s.spectrumID) != nil, modelTable[s.modelVersion] != nil else {
+                throw RepositoryError.notFound("spectrum \(s.spectrumID) or model \(s.modelVersion)")
+            }
             let key = ScoreKey(spectrum: s.spectrumID, model: s.modelVersion)
             if scoreTable[key] == nil { scoreTable[key] = s }
         }

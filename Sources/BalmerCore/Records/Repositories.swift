@@ -29,6 +29,7 @@ public protocol SpectrumRepository: Sendable {
 /// Model scores, ranking and sampling for the learning loop.
 public protocol ScoreRepository: Sendable {
     /// Stores scores keyed by (spectrum, model); a pair already stored is left as it is.
+    /// Throws ``RepositoryError/notFound(_:)`` (storing nothing) if a spectrum or model is unknown.
     func upsertScores(_ scores: [ScoreRecord]) async throws
     /// Every score of one spectrum, by model version.
     func scores(spectrumID: SpectrumRecord.ID) async throws -> [ScoreRecord]

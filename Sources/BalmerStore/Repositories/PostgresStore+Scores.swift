@@ -24,7 +24,23 @@ extension PostgresStore: ScoreRepository {
                 e.finish()
                 try await writer.send(e.take())
             }
-            try await c.query("""
+            // The foreign-key check, once per batch instead of per row.
+            let orphan = try await c.query("""
+                SELECT st.spectrum_id, st.model_version FROM scores_stage st
+                WHERE NOT EXISTS (SELECT 1 FROM spectra s WHERE s.id = st.spectrum_id)
+                   OR NOT EXISTS (SELECT 1 FROM models m WHERE m.version = st.model_version)
+                LIMIT 1
+                """).first
+            if let orphan {
+                let id: Int64 = try orphan.decode(0)
+                let version: Int = try orphan.decode(1)
+                throw RepositoryError.notFound("spectrum \(id) or model \(version)")
+            }
+            try await Self.insertOptimistically(c, fast: """
+                INSERT INTO scores (spectrum_id, model_version, probabilities, predicted, entropy)
+                SELECT spectrum_id, model_version, probabilities, predicted, entropy
+                FROM scores_stage ORDER BY spectrum_id, model_version
+                """, safe: """
                 INSERT INTO scores (spectrum_id, model_version, probabilities, predicted, entropy)
                 SELECT spectrum_id, model_version, probabilities, predicted, entropy
                 FROM scores_stage ORDER BY spectrum_id, model_version

@@ -4,7 +4,8 @@ import Foundation
 extension PostgresStore: SpectrumRepository {
     static let spectraStage = """
         CREATE TEMP TABLE IF NOT EXISTS spectra_stage (
-            ord integer, survey text, release text, key text, ra double precision, dec double precision,
+            ord integer, survey text COLLATE "C", release text COLLATE "C", key text COLLATE "C",
+            ra double precision, dec double precision,
             mjd double precision, designation text, location text, features bytea
         ) ON COMMIT DELETE ROWS
         """
@@ -36,7 +37,13 @@ extension PostgresStore: SpectrumRepository {
                 try await writer.send(e.take())
             }
             // Natural-key order gives concurrent writers the same lock order (no deadlocks).
-            try await c.query("""
+            // Fast path: a plain INSERT (new spectra, the common case); a replay or a race with
+            // another writer raises unique_violation, and the batch retries with ON CONFLICT.
+            try await Self.insertOptimistically(c, fast: """
+                INSERT INTO spectra (survey, release, key, ra, dec, mjd, designation, location, features)
+                SELECT survey, release, key, ra, dec, mjd, designation, location, features
+                FROM spectra_stage ORDER BY survey, release, key
+                """, safe: """
                 INSERT INTO spectra (survey, release, key, ra, dec, mjd, designation, location, features)
                 SELECT DISTINCT ON (survey, release, key)
                        survey, release, key, ra, dec, mjd, designation, location, features
@@ -49,6 +56,18 @@ extension PostgresStore: SpectrumRepository {
                 ORDER BY st.ord
                 """).rows
             return try rows.map { try $0.decode(0, as: Int64.self) }
+        }
+    }
+
+    /// Runs `fast` under a savepoint; on unique_violation rolls back to it and runs `safe`.
+    static func insertOptimistically(_ c: PostgresConnection, fast: String, safe: String) async throws {
+        try await c.query("SAVEPOINT balmer_fast_insert")
+        do {
+            try await c.query(fast)
+            try await c.query("RELEASE SAVEPOINT balmer_fast_insert")
+        } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
+            try await c.query("ROLLBACK TO SAVEPOINT balmer_fast_insert")
+            try await c.query(safe)
         }
     }
 
