@@ -17,6 +17,8 @@ public enum PostgresValue: Sendable, Equatable {
     case float32Array([Float])
     /// A `jsonb` document (UTF-8 JSON text).
     case jsonb(String)
+    /// A `bigint[]` (one dimension), e.g. for `id = ANY($1)`.
+    case int64Array([Int64])
 
     /// The type OID sent with the parameter (0 lets the server infer it).
     var typeOID: UInt32 {
@@ -33,6 +35,7 @@ public enum PostgresValue: Sendable, Equatable {
         case .timestamp: PostgresType.timestamptz
         case .float32Array: PostgresType.float4Array
         case .jsonb: PostgresType.jsonb
+        case .int64Array: PostgresType.int8Array
         }
     }
 
@@ -54,6 +57,16 @@ public enum PostgresValue: Sendable, Equatable {
         case .jsonb(let v):
             out.append(UInt8(1))
             out.bytes.append(contentsOf: v.utf8)
+        case .int64Array(let v):
+            out.append(Int32(1))
+            out.append(Int32(0))
+            out.append(Int32(bitPattern: PostgresType.int8))
+            out.append(Int32(v.count))
+            out.append(Int32(1))
+            for x in v {
+                out.append(Int32(8))
+                out.append(x)
+            }
         }
         return out.bytes
     }
@@ -73,6 +86,7 @@ enum PostgresType {
     static let float4: UInt32 = 700
     static let float8: UInt32 = 701
     static let float4Array: UInt32 = 1021
+    static let int8Array: UInt32 = 1016
     static let bpchar: UInt32 = 1042
     static let varchar: UInt32 = 1043
     static let timestamp: UInt32 = 1114

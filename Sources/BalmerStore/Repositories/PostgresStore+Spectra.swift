@@ -15,47 +15,100 @@ extension PostgresStore: SpectrumRepository {
         if let bad = spectra.first(where: { $0.features.count != SpectrumRecord.featureCount }) {
             throw RepositoryError.badFeatureCount(bad.features.count)
         }
+        // Distinct keys (first occurrence wins) in natural-key order: the order in which every
+        // writer takes its index locks, so concurrent writers cannot deadlock.
+        var seen = Set<SpectrumKey>()
+        let unique = spectra.indices.filter { seen.insert(spectra[$0].key).inserted }
+            .sorted { Self.keyPrecedes(spectra[$0].key, spectra[$1].key) }
         return try await pool.transaction { c in
-            try await c.query(Self.spectraStage)
-            try await c.copyIn("COPY spectra_stage FROM STDIN (FORMAT binary)") { writer in
-                var e = BinaryCopyEncoder()
-                for (i, s) in spectra.enumerated() {
-                    e.beginRow(fields: 10)
-                    e.int32(Int32(i))
-                    e.text(s.key.survey)
-                    e.text(s.key.release)
-                    e.text(s.key.key)
-                    e.float64(s.ra)
-                    e.float64(s.dec)
-                    e.float64(s.mjd)
-                    e.text(s.designation)
-                    e.text(s.location)
-                    e.littleEndianFloats(s.features)
-                    if e.bytes.count >= 1 << 20 { try await writer.send(e.take()) }
+            // Fast path (new spectra, the common case): take ids from the sequence and COPY
+            // straight into the table. A replay, or a race with another writer on the same
+            // key, raises unique_violation; the batch then goes through a staging table and
+            // INSERT … ON CONFLICT DO NOTHING.
+            try await c.query("SAVEPOINT balmer_fast_insert")
+            do {
+                let ids = try await c.query(
+                    "SELECT nextval(pg_get_serial_sequence('spectra', 'id')) FROM generate_series(1, $1)",
+                    [unique.count]
+                ).rows.map { try $0.decode(0, as: Int64.self) }
+                try await c.copyIn("""
+                    COPY spectra (id, survey, release, key, ra, dec, mjd, designation, location, features)
+                    FROM STDIN (FORMAT binary)
+                    """) { writer in
+                    var e = BinaryCopyEncoder()
+                    for (n, i) in unique.enumerated() {
+                        e.beginRow(fields: 10)
+                        e.int64(ids[n])
+                        Self.encodeSpectrumFields(spectra[i], into: &e)
+                        if e.bytes.count >= 1 << 20 { try await writer.send(e.take()) }
+                    }
+                    e.finish()
+                    try await writer.send(e.take())
                 }
-                e.finish()
-                try await writer.send(e.take())
+                try await c.query("RELEASE SAVEPOINT balmer_fast_insert")
+                var idOf: [SpectrumKey: Int64] = [:]
+                idOf.reserveCapacity(unique.count)
+                for (n, i) in unique.enumerated() { idOf[spectra[i].key] = ids[n] }
+                return spectra.map { idOf[$0.key]! }
+            } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
+                try await c.query("ROLLBACK TO SAVEPOINT balmer_fast_insert")
             }
-            // Natural-key order gives concurrent writers the same lock order (no deadlocks).
-            // Fast path: a plain INSERT (new spectra, the common case); a replay or a race with
-            // another writer raises unique_violation, and the batch retries with ON CONFLICT.
-            try await Self.insertOptimistically(c, fast: """
-                INSERT INTO spectra (survey, release, key, ra, dec, mjd, designation, location, features)
-                SELECT survey, release, key, ra, dec, mjd, designation, location, features
-                FROM spectra_stage ORDER BY survey, release, key
-                """, safe: """
-                INSERT INTO spectra (survey, release, key, ra, dec, mjd, designation, location, features)
-                SELECT DISTINCT ON (survey, release, key)
-                       survey, release, key, ra, dec, mjd, designation, location, features
-                FROM spectra_stage ORDER BY survey, release, key, ord
-                ON CONFLICT (survey, release, key) DO NOTHING
-                """)
-            let rows = try await c.query("""
-                SELECT s.id FROM spectra_stage st
-                JOIN spectra s ON s.survey = st.survey AND s.release = st.release AND s.key = st.key
-                ORDER BY st.ord
-                """).rows
-            return try rows.map { try $0.decode(0, as: Int64.self) }
+            return try await Self.upsertThroughStage(c, spectra, order: unique)
+        }
+    }
+
+    /// Bytewise UTF-8 order of (survey, release, key): PostgreSQL's "C" collation.
+    static func keyPrecedes(_ a: SpectrumKey, _ b: SpectrumKey) -> Bool {
+        if a.survey != b.survey { return a.survey.utf8.lexicographicallyPrecedes(b.survey.utf8) }
+        if a.release != b.release { return a.release.utf8.lexicographicallyPrecedes(b.release.utf8) }
+        return a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
+    }
+
+    /// The nine fields after `id`, in table order.
+    static func encodeSpectrumFields(_ s: SpectrumRecord, into e: inout BinaryCopyEncoder) {
+        e.text(s.key.survey)
+        e.text(s.key.release)
+        e.text(s.key.key)
+        e.float64(s.ra)
+        e.float64(s.dec)
+        e.float64(s.mjd)
+        e.text(s.designation)
+        e.text(s.location)
+        e.littleEndianFloats(s.features)
+    }
+
+    /// The replay-safe path: COPY into a staging table, insert what is new, look every id up.
+    static func upsertThroughStage(
+        _ c: PostgresConnection, _ spectra: [SpectrumRecord], order: [Int]
+    ) async throws -> [SpectrumRecord.ID] {
+        try await c.query(spectraStage)
+        try await c.copyIn("COPY spectra_stage FROM STDIN (FORMAT binary)") { writer in
+            var e = BinaryCopyEncoder()
+            for (n, i) in order.enumerated() {
+                e.beginRow(fields: 10)
+                e.int32(Int32(n))
+                encodeSpectrumFields(spectra[i], into: &e)
+                if e.bytes.count >= 1 << 20 { try await writer.send(e.take()) }
+            }
+            e.finish()
+            try await writer.send(e.take())
+        }
+        try await c.query("""
+            INSERT INTO spectra (survey, release, key, ra, dec, mjd, designation, location, features)
+            SELECT survey, release, key, ra, dec, mjd, designation, location, features
+            FROM spectra_stage ORDER BY ord
+            ON CONFLICT (survey, release, key) DO NOTHING
+            """)
+        var idOf: [SpectrumKey: Int64] = [:]
+        for row in try await c.query("""
+            SELECT s.id, s.survey, s.release, s.key FROM spectra_stage st
+            JOIN spectra s ON s.survey = st.survey AND s.release = st.release AND s.key = st.key
+            """).rows {
+            idOf[SpectrumKey(survey: try row.decode(1), release: try row.decode(2), key: try row.decode(3))] = try row.decode(0)
+        }
+        return try spectra.map {
+            guard let id = idOf[$0.key] else { throw RepositoryError.notFound("spectrum \($0.key)") }
+            return id
         }
     }
 
