@@ -15,46 +15,51 @@ public enum StoreBenchmark {
         public var unit: String
     }
 
-    /// Runs the benchmark with `rows` spectra (default 200 000) in batches of `batchSize` (default 20 000).
+    /// Runs the benchmark with `rows` spectra (default 200 000) in batches of `batchSize`
+    /// (default 20 000), written by `writers` concurrent connections (default 2, like two
+    /// ingest workers), then streams every vector back on one connection.
     public static func run(
-        configuration: PostgresConfiguration, rows: Int = 200_000, batchSize: Int = 20_000,
+        configuration: PostgresConfiguration, rows: Int = 200_000, batchSize: Int = 20_000, writers: Int = 2,
         logger: Logger = Logger(label: "balmer.bench")
     ) async throws -> [Measurement] {
-        let store = PostgresStore(configuration: configuration, maxConnections: 2, logger: logger)
+        let writers = max(1, writers)
+        let store = PostgresStore(configuration: configuration, maxConnections: writers, logger: logger)
         try await store.migrate()
         let model = try await benchModel(store)
-        let run = UUID().uuidString.prefix(8).lowercased()
-        var generator = SplitMix64(seed: UInt64(UInt32(truncatingIfNeeded: run.hashValue)))
-
-        var written = 0
-        var insertSeconds = 0.0
-        var firstID = Int64.max
-        var lastID = Int64.min
-        while written < rows {
-            let n = min(batchSize, rows - written)
-            // Data generation is not timed.
-            let spectra = (0..<n).map { i -> SpectrumRecord in
-                let k = written + i
-                return SpectrumRecord(
-                    key: SpectrumKey(survey: "bench", release: "run-\(run)", key: String(k)),
-                    ra: generator.unit() * 360, dec: generator.unit() * 180 - 90, mjd: 57000 + generator.unit() * 3000,
-                    designation: "BENCH J\(k)", location: "/bench/\(run)/\(k).fits",
-                    features: (0..<SpectrumRecord.featureCount).map { _ in Float(generator.unit() * 2 - 1) })
-            }
-            let probabilities = (0..<n).map { _ -> [Float] in
-                let a = Float(generator.unit()), b = Float(generator.unit()) * (1 - a)
-                return [a, b, 1 - a - b]
-            }
-            let start = ContinuousClock.now
-            let ids = try await store.upsertSpectra(spectra)
-            try await store.upsertScores(zip(ids, probabilities).map {
-                ScoreRecord(spectrumID: $0.0, modelVersion: model, probabilities: $0.1)
-            })
-            insertSeconds += (ContinuousClock.now - start).seconds
-            firstID = min(firstID, ids.min() ?? firstID)
-            lastID = max(lastID, ids.max() ?? lastID)
-            written += n
+        let run = String(UUID().uuidString.prefix(8).lowercased())
+        let batches = stride(from: 0, to: rows, by: max(batchSize, 1)).map { $0..<min($0 + batchSize, rows) }
+        // Warm the pool so connection set-up is not timed.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<writers { group.addTask { try await store.pool.withConnection { _ in try await Task.sleep(for: .milliseconds(20)) } } }
+            try await group.waitForAll()
         }
+
+        // Data generation is not timed: every batch is built before the clock starts.
+        let data = batches.map { makeBatch($0, run: run) }
+        let insertStart = ContinuousClock.now
+        let bounds = try await withThrowingTaskGroup(of: (Int64, Int64).self) { group in
+            for w in 0..<writers {
+                group.addTask {
+                    var lo = Int64.max, hi = Int64.min
+                    for b in stride(from: w, to: data.count, by: writers) {
+                        let (spectra, probabilities) = data[b]
+                        let ids = try await store.upsertSpectra(spectra)
+                        try await store.upsertScores(zip(ids, probabilities).map {
+                            ScoreRecord(spectrumID: $0.0, modelVersion: model, probabilities: $0.1)
+                        })
+                        lo = min(lo, ids.min() ?? lo)
+                        hi = max(hi, ids.max() ?? hi)
+                    }
+                    return (lo, hi)
+                }
+            }
+            var all: [(Int64, Int64)] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        let insertSeconds = (ContinuousClock.now - insertStart).seconds
+        let firstID = bounds.map(\.0).min() ?? 0
+        let lastID = bounds.map(\.1).max() ?? 0
 
         let count = Counter()
         let readStart = ContinuousClock.now
@@ -72,9 +77,27 @@ public enum StoreBenchmark {
             Measurement(metric: "copy_insert_spectra_per_s", value: Double(rows) / insertSeconds, unit: "spectra/s"),
             Measurement(metric: "stream_read_vectors_per_s", value: Double(read) / readSeconds, unit: "vectors/s"),
             Measurement(metric: "rows", value: Double(rows), unit: "spectra"),
+            Measurement(metric: "writers", value: Double(writers), unit: "connections"),
             Measurement(metric: "insert_seconds", value: insertSeconds, unit: "s"),
             Measurement(metric: "read_seconds", value: readSeconds, unit: "s"),
         ]
+    }
+
+    /// Deterministic spectra and probabilities for the rows in `range`.
+    private static func makeBatch(_ range: Range<Int>, run: String) -> ([SpectrumRecord], [[Float]]) {
+        var generator = SplitMix64(seed: UInt64(range.lowerBound) &* 0x9E37_79B9 &+ 17)
+        let spectra = range.map { k -> SpectrumRecord in
+            SpectrumRecord(
+                key: SpectrumKey(survey: "bench", release: "run-\(run)", key: String(k)),
+                ra: generator.unit() * 360, dec: generator.unit() * 180 - 90, mjd: 57000 + generator.unit() * 3000,
+                designation: "BENCH J\(k)", location: "/bench/\(run)/\(k).fits",
+                features: (0..<SpectrumRecord.featureCount).map { _ in Float(generator.unit() * 2 - 1) })
+        }
+        let probabilities = range.map { _ -> [Float] in
+            let a = Float(generator.unit()), b = Float(generator.unit()) * (1 - a)
+            return [a, b, 1 - a - b]
+        }
+        return (spectra, probabilities)
     }
 
     /// The active model's version, or a newly registered and activated bench model.

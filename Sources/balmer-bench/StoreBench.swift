@@ -14,11 +14,12 @@ struct StoreBench: AsyncParsableCommand {
 
     @Option(help: "Spectra to insert, each with one score.") var rows = 200_000
     @Option(help: "Spectra per COPY batch.") var batch = 20_000
+    @Option(help: "Concurrent writer connections.") var writers = 2
     @Option(name: .customLong("database-url"), help: "libpq URL (default: $BALMER_DATABASE_URL).") var databaseURL: String?
     @Option(help: "Schema to work in (default: the server's).") var schema: String?
 
     func validate() throws {
-        if rows < 1 || batch < 1 { throw ValidationError("--rows and --batch must be positive") }
+        if rows < 1 || batch < 1 || writers < 1 { throw ValidationError("--rows and --batch must be positive") }
     }
 
     func run() async throws {
@@ -29,7 +30,7 @@ struct StoreBench: AsyncParsableCommand {
                 "balmer-bench: \(balmer.path) not found: build it too (swift build -c release --product balmer)\n".utf8))
             throw ExitCode(1)
         }
-        var arguments = ["db", "bench", "--rows", String(rows), "--batch", String(batch)]
+        var arguments = ["db", "bench", "--rows", String(rows), "--batch", String(batch), "--writers", String(writers)]
         if let databaseURL { arguments += ["--database-url", databaseURL] }
         if let schema { arguments += ["--schema", schema] }
         let process = Process()

@@ -110,15 +110,16 @@ struct DBCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Spectra to insert (each with one score).") var rows = 200_000
         @Option(help: "Spectra per COPY batch.") var batch = 20_000
+        @Option(help: "Concurrent writer connections.") var writers = 2
 
         func validate() throws {
-            if rows < 1 || batch < 1 { throw ValidationError("--rows and --batch must be positive") }
+            if rows < 1 || batch < 1 || writers < 1 { throw ValidationError("--rows, --batch and --writers must be positive") }
         }
 
         func run() async throws {
             let config = try database.configuration(applicationName: "balmer-bench")
             let results = try await DatabaseOptions.reportingErrors {
-                try await StoreBenchmark.run(configuration: config, rows: rows, batchSize: batch)
+                try await StoreBenchmark.run(configuration: config, rows: rows, batchSize: batch, writers: writers)
             }
             print(StoreBenchmark.report(results), terminator: "")
         }

@@ -23,7 +23,8 @@ public struct SpectrumKey: Sendable, Hashable, Codable, CustomStringConvertible 
 /// A preprocessed spectrum as the store keeps it: identity, sky position, where its file lives,
 /// and the 140-point feature vector (so the archive can be rescored without touching FITS).
 public struct SpectrumRecord: Sendable, Hashable, Codable {
-    /// The store's surrogate identifier (positive, increasing with insertion order).
+    /// The store's surrogate identifier: positive and unique; ids of one batch increase, but the
+    /// sequence hands out blocks per connection, so ids have gaps and interleave between writers.
     public typealias ID = Int64
 
     /// Length of ``features``: 140 points over 6519–6732 Å (vacuum), scaled to [-1, 1].
