@@ -39,13 +39,13 @@ struct CandidatesCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard CandidateExport.Format(rawValue: json ? "json" : format) != nil else {
-            throw ValidationError("--format must be csv, votable or json")
+            throw DatabaseOptions.failure(code: 2, "--format must be csv, votable or json")
         }
         if let spectrumClass, SpectrumClass(label: spectrumClass)?.isTarget != true {
-            throw ValidationError("--class must be single or double")
+            throw DatabaseOptions.failure(code: 2, "--class must be single or double")
         }
-        if !(0...1).contains(minProbability) { throw ValidationError("--min-prob must be within 0...1") }
-        if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
+        if !(0...1).contains(minProbability) { throw DatabaseOptions.failure(code: 2, "--min-prob must be within 0...1") }
+        if let limit, limit < 0 { throw DatabaseOptions.failure(code: 2, "--limit must not be negative") }
     }
 
     func run() async throws {

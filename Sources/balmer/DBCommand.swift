@@ -72,12 +72,12 @@ struct DBCommand: AsyncParsableCommand {
         @Option(help: "File whose first line is the read-only role password.") var readerPasswordFile: String?
 
         func validate() throws {
-            if writer == reader { throw ValidationError("--writer and --reader must differ") }
+            if writer == reader { throw DatabaseOptions.failure(code: 2, "--writer and --reader must differ") }
             if writerPassword != nil && writerPasswordFile != nil {
-                throw ValidationError("give --writer-password or --writer-password-file, not both")
+                throw DatabaseOptions.failure(code: 2, "give --writer-password or --writer-password-file, not both")
             }
             if readerPassword != nil && readerPasswordFile != nil {
-                throw ValidationError("give --reader-password or --reader-password-file, not both")
+                throw DatabaseOptions.failure(code: 2, "give --reader-password or --reader-password-file, not both")
             }
         }
 
@@ -113,7 +113,7 @@ struct DBCommand: AsyncParsableCommand {
         @Option(help: "Concurrent writer connections.") var writers = 2
 
         func validate() throws {
-            if rows < 1 || batch < 1 || writers < 1 { throw ValidationError("--rows, --batch and --writers must be positive") }
+            if rows < 1 || batch < 1 || writers < 1 { throw DatabaseOptions.failure(code: 2, "--rows, --batch and --writers must be positive") }
         }
 
         func run() async throws {

@@ -17,7 +17,7 @@ struct DatabaseOptions: ParsableArguments {
 
     func validate() throws {
         if let schema, !PostgresConfiguration.isPlainIdentifier(schema) {
-            throw ValidationError("--schema must be a lower-case identifier (letters, digits, _)")
+            throw DatabaseOptions.failure(code: 2, "--schema must be a lower-case identifier (letters, digits, _)")
         }
     }
 
@@ -30,8 +30,13 @@ struct DatabaseOptions: ParsableArguments {
         return PostgresConfiguration(url: url, schema: schema, applicationName: applicationName)
     }
 
-    /// Prints `balmer: message` on stderr and returns the exit code to throw.
+    /// Prints `balmer: message` on stderr and returns the exit code to throw
+    /// (1 = failure, 2 = bad usage or input, as every Balmer command).
     static func failure(_ message: String, code: Int32 = 1) -> ExitCode {
+        failure(code: code, message)
+    }
+
+    static func failure(code: Int32, _ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("balmer: \(message)\n".utf8))
         return ExitCode(code)
     }

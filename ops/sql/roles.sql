@@ -9,10 +9,12 @@
 --
 -- Names travel as settings and are quoted with format('%I'); no SQL is built from text here.
 \set ON_ERROR_STOP on
+\o /dev/null
 SELECT set_config('search_path', :'schema', false);
 BEGIN;
 SELECT set_config('balmer.writer_role', :'writer', true),
        set_config('balmer.reader_role', :'reader', true);
+\o
 DO $grant$
 DECLARE
     w text := current_setting('balmer.writer_role');
