@@ -75,3 +75,19 @@ import Testing
         }
     }
 }
+
+@Suite struct PoolRecoveryTests {
+    @Test func idleConnectionKilledByServerIsReplacedTransparently() async throws {
+        try await TestDatabase.withStore(maxConnections: 1) { store, db in
+            _ = try await store.upsertSpectra([Fixtures.spectrum(1)])
+            let victim = try await store.pool.withConnection { $0.backendPID }
+            let admin = try await db.adminConnection()
+            try await admin.query("SELECT pg_terminate_backend($1::integer)", [victim])
+            // The repository retries once on a fresh connection.
+            #expect(try await store.spectrumCount() == 1)
+            let pid = try await store.pool.withConnection { $0.backendPID }
+            #expect(pid != victim)
+            #expect(await store.pool.openConnections == 1)
+        }
+    }
+}

@@ -9,8 +9,8 @@ public actor PostgresPool {
     public nonisolated let configuration: PostgresConfiguration
     public nonisolated let maxConnections: Int
     private let connectAttempts: Int
-    private let initialBackoff: Duration
-    private let logger: Logger
+    private nonisolated let initialBackoff: Duration
+    private nonisolated let logger: Logger
     private var idle: [PostgresConnection] = []
     private var open = 0
     private var waiters: [CheckedContinuation<PostgresConnection?, Never>] = []
@@ -28,25 +28,39 @@ public actor PostgresPool {
     }
 
     /// Runs `body` with a connection for its exclusive use, then returns it to the pool.
+    ///
+    /// - Parameter retries: times to rerun `body` on a fresh connection (after the backoff
+    ///   delay) when the connection is lost under it (default 0). Only for idempotent work:
+    ///   the lost attempt may or may not have committed.
     @discardableResult
     public nonisolated func withConnection<T: Sendable>(
-        _ body: (PostgresConnection) async throws -> T
+        retries: Int = 0, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let connection = try await acquire()
-        do {
-            let value = try await body(connection)
-            await release(connection)
-            return value
-        } catch {
-            await release(connection)
-            throw error
+        var attempt = 0
+        while true {
+            let connection = try await acquire()
+            do {
+                let value = try await body(connection)
+                await release(connection)
+                return value
+            } catch let error as PostgresError where error.kind == .connectionLost && attempt < retries {
+                await release(connection)
+                attempt += 1
+                logger.warning("postgres connection lost, retrying", metadata: ["attempt": "\(attempt)"])
+                try await Task.sleep(for: initialBackoff * attempt)
+            } catch {
+                await release(connection)
+                throw error
+            }
         }
     }
 
-    /// Runs `body` in a transaction on a pooled connection.
+    /// Runs `body` in a transaction on a pooled connection (see ``withConnection(retries:_:)``).
     @discardableResult
-    public nonisolated func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection { try await $0.transaction(body) }
+    public nonisolated func transaction<T: Sendable>(
+        retries: Int = 0, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withConnection(retries: retries) { try await $0.transaction(body) }
     }
 
     /// Connections currently open (idle + in use).

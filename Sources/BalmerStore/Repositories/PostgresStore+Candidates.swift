@@ -3,7 +3,7 @@ import Foundation
 
 extension PostgresStore: CandidateRepository {
     public func candidates(_ q: CandidateQuery) async throws -> [CandidateRecord] {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 WITH m AS (
                     SELECT coalesce($1::integer, (SELECT version FROM models WHERE status = 'active')) AS version

@@ -4,7 +4,7 @@ import Foundation
 extension PostgresStore: LabelRepository, TaskRepository {
     public func upsertLabels(_ labels: [LabelRecord]) async throws {
         guard !labels.isEmpty else { return }
-        try await pool.transaction { c in
+        try await pool.transaction(retries: 1) { c in
             for l in labels {
                 try await c.query("""
                     INSERT INTO labels (spectrum_id, label, labeller, source, task_id, labelled_at, comment)
@@ -26,7 +26,7 @@ extension PostgresStore: LabelRepository, TaskRepository {
     }
 
     public func labels(spectrumID: SpectrumRecord.ID) async throws -> [LabelRecord] {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query(
                 "SELECT \(Self.labelColumns) FROM labels WHERE spectrum_id = $1 ORDER BY labelled_at, source, labeller",
                 [spectrumID]
@@ -36,7 +36,7 @@ extension PostgresStore: LabelRepository, TaskRepository {
 
     public func labels(sources: Set<LabelSource>) async throws -> [LabelRecord] {
         let names = sources.map(\.rawValue).sorted().joined(separator: ",")
-        return try await pool.withConnection { c in
+        return try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 SELECT \(Self.labelColumns) FROM labels WHERE source = ANY (string_to_array($1, ','))
                 ORDER BY labelled_at, spectrum_id, source, labeller
@@ -47,7 +47,7 @@ extension PostgresStore: LabelRepository, TaskRepository {
 
     public func labelCount(sources: Set<LabelSource>, since: Date?) async throws -> Int {
         let names = sources.map(\.rawValue).sorted().joined(separator: ",")
-        return try await pool.withConnection { c in
+        return try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 SELECT count(*) FROM labels
                 WHERE source = ANY (string_to_array($1, ',')) AND ($2::timestamptz IS NULL OR labelled_at > $2)
@@ -60,7 +60,7 @@ extension PostgresStore: LabelRepository, TaskRepository {
 
     public func upsertTasks(_ tasks: [TaskRecord]) async throws {
         guard !tasks.isEmpty else { return }
-        try await pool.transaction { c in
+        try await pool.transaction(retries: 1) { c in
             for t in tasks {
                 try await c.query("""
                     INSERT INTO tasks (id, batch_id, iteration, kind, spectrum_id, model_version, probabilities,
@@ -86,13 +86,13 @@ extension PostgresStore: LabelRepository, TaskRepository {
     }
 
     public func task(id: String) async throws -> TaskRecord? {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("SELECT \(Self.taskColumns) FROM tasks WHERE id = $1", [id]).first.map(Self.task)
         }
     }
 
     public func openTasks(kind: TaskKind?) async throws -> [TaskRecord] {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 SELECT \(Self.taskColumns) FROM tasks
                 WHERE status = 'open' AND ($1::text IS NULL OR kind = $1)
@@ -103,7 +103,7 @@ extension PostgresStore: LabelRepository, TaskRepository {
     }
 
     public func markTaskAnswered(id: String, at: Date) async throws -> Bool {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query(
                 "UPDATE tasks SET status = 'answered', answered_at = $2 WHERE id = $1 AND status = 'open'", [id, at])
             return try await c.query("SELECT EXISTS (SELECT 1 FROM tasks WHERE id = $1)", [id]).first!.decode(0)

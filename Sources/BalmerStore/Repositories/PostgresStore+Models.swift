@@ -8,7 +8,7 @@ extension PostgresStore: ModelRepository, IterationRepository {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let counts = String(decoding: try encoder.encode(model.trainingCounts), as: UTF8.self)
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 INSERT INTO models (version, parent, created_at, training_counts, metrics, weights, sha256, status)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -31,25 +31,25 @@ extension PostgresStore: ModelRepository, IterationRepository {
     }
 
     public func model(version: Int) async throws -> ModelRecord? {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("SELECT \(Self.modelColumns) FROM models WHERE version = $1", [version]).first.map(Self.model)
         }
     }
 
     public func modelWeights(version: Int) async throws -> Data? {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("SELECT weights FROM models WHERE version = $1", [version]).first?.decode(0, as: Data.self)
         }
     }
 
     public func activeModel() async throws -> ModelRecord? {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("SELECT \(Self.modelColumns) FROM models WHERE status = 'active'").first.map(Self.model)
         }
     }
 
     public func activateModel(version: Int) async throws {
-        try await pool.transaction { c in
+        try await pool.transaction(retries: 1) { c in
             try await c.transactionAdvisoryLock(Self.modelsLock)
             guard try await !c.query("SELECT 1 FROM models WHERE version = $1", [version]).rows.isEmpty else {
                 throw RepositoryError.notFound("model \(version)")
@@ -62,7 +62,7 @@ extension PostgresStore: ModelRepository, IterationRepository {
 
     public func setModelStatus(version: Int, status: ModelStatus) async throws {
         if status == .active { return try await activateModel(version: version) }
-        try await pool.transaction { c in
+        try await pool.transaction(retries: 1) { c in
             try await c.transactionAdvisoryLock(Self.modelsLock)
             let updated = try await c.query(
                 "UPDATE models SET status = $2 WHERE version = $1", [version, status.rawValue]
@@ -72,7 +72,7 @@ extension PostgresStore: ModelRepository, IterationRepository {
     }
 
     public func models() async throws -> [ModelRecord] {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("SELECT \(Self.modelColumns) FROM models ORDER BY version").rows.map(Self.model)
         }
     }
@@ -80,7 +80,7 @@ extension PostgresStore: ModelRepository, IterationRepository {
     // MARK: iterations
 
     public func saveIteration(_ it: IterationRecord) async throws {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 INSERT INTO iterations (iteration, model_version, labels_used, queried, precision_estimate,
                     precision_lower_bound, precision_sample_size, started_at, finished_at, converged)
@@ -98,7 +98,7 @@ extension PostgresStore: ModelRepository, IterationRepository {
     }
 
     public func iterations() async throws -> [IterationRecord] {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 SELECT iteration, model_version, labels_used, queried, precision_estimate, precision_lower_bound,
                        precision_sample_size, started_at, finished_at, converged

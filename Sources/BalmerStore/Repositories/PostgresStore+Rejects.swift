@@ -4,7 +4,7 @@ import Foundation
 extension PostgresStore: RejectRepository, RescoreChunkRepository {
     public func recordRejects(_ rejects: [RejectRecord]) async throws {
         guard !rejects.isEmpty else { return }
-        try await pool.transaction { c in
+        try await pool.transaction(retries: 1) { c in
             for r in rejects {
                 try await c.query("""
                     INSERT INTO rejects (source, key, reason, payload, rejected_at) VALUES ($1, $2, $3, $4, $5)
@@ -15,7 +15,7 @@ extension PostgresStore: RejectRepository, RescoreChunkRepository {
     }
 
     public func rejectCount(source: String?) async throws -> Int {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query(
                 "SELECT count(*) FROM rejects WHERE $1::text IS NULL OR source = $1", [source]
             ).first!.decode(0)
@@ -23,7 +23,7 @@ extension PostgresStore: RejectRepository, RescoreChunkRepository {
     }
 
     public func recentRejects(limit: Int) async throws -> [RejectRecord] {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query(
                 "SELECT source, key, reason, payload, rejected_at FROM rejects ORDER BY rejected_at DESC, id DESC LIMIT $1",
                 [max(limit, 0)]
@@ -38,7 +38,7 @@ extension PostgresStore: RejectRepository, RescoreChunkRepository {
     // MARK: rescoring chunks
 
     public func planRescore(modelVersion: Int, chunkSize: Int) async throws -> Int {
-        try await pool.transaction { c in
+        try await pool.transaction(retries: 1) { c in
             try await c.transactionAdvisoryLock(.rescorePlanner)
             let existing: Int = try await c.query(
                 "SELECT count(*) FROM rescore_chunks WHERE model_version = $1", [modelVersion]
@@ -58,7 +58,7 @@ extension PostgresStore: RejectRepository, RescoreChunkRepository {
     public func claimRescoreChunk(modelVersion: Int, worker: String, staleAfter: TimeInterval) async throws
         -> RescoreChunk?
     {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 UPDATE rescore_chunks SET status = 'claimed', worker = $2, claimed_at = now()
                 WHERE (model_version, chunk) = (
@@ -79,7 +79,7 @@ extension PostgresStore: RejectRepository, RescoreChunkRepository {
     }
 
     public func completeRescoreChunk(modelVersion: Int, chunk: Int) async throws {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query(
                 "UPDATE rescore_chunks SET status = 'done', done_at = now() WHERE model_version = $1 AND chunk = $2",
                 [Int32(modelVersion), Int32(chunk)])
@@ -87,7 +87,7 @@ extension PostgresStore: RejectRepository, RescoreChunkRepository {
     }
 
     public func remainingRescoreChunks(modelVersion: Int) async throws -> Int {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query(
                 "SELECT count(*) FROM rescore_chunks WHERE model_version = $1 AND status <> 'done'", [modelVersion]
             ).first!.decode(0)

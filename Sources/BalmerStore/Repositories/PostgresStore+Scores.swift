@@ -10,7 +10,7 @@ extension PostgresStore: ScoreRepository {
             .sorted { ($0.spectrumID, $0.modelVersion) < ($1.spectrumID, $1.modelVersion) }
         let spectrumIDs = Array(Set(unique.map(\.spectrumID)))
         let versions = Array(Set(unique.map { Int64($0.modelVersion) }))
-        try await pool.transaction { c in
+        try await pool.transaction(retries: 1) { c in
             // The foreign-key checks, once per batch instead of per row.
             let knownModels: Int = try await c.query(
                 "SELECT count(*) FROM models WHERE version = ANY ($1)", [PostgresValue.int64Array(versions)]
@@ -74,7 +74,7 @@ extension PostgresStore: ScoreRepository {
     }
 
     public func scores(spectrumID: SpectrumRecord.ID) async throws -> [ScoreRecord] {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query(
                 "SELECT \(Self.scoreColumns) FROM scores sc WHERE sc.spectrum_id = $1 ORDER BY sc.model_version",
                 [spectrumID]
@@ -83,13 +83,13 @@ extension PostgresStore: ScoreRepository {
     }
 
     public func scoreCount(modelVersion: Int) async throws -> Int {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("SELECT count(*) FROM scores WHERE model_version = $1", [modelVersion]).first!.decode(0)
         }
     }
 
     public func mostUncertain(modelVersion: Int, limit: Int) async throws -> [ScoreRecord] {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 SELECT \(Self.scoreColumns) FROM scores sc
                 WHERE sc.model_version = $1
@@ -104,7 +104,7 @@ extension PostgresStore: ScoreRepository {
     }
 
     public func unlabelledPredictedTargets(modelVersion: Int, limit: Int) async throws -> [ScoreRecord] {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 SELECT \(Self.scoreColumns) FROM scores sc
                 WHERE sc.model_version = $1 AND sc.predicted IN ('single', 'double')

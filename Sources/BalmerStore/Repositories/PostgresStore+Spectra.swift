@@ -20,7 +20,7 @@ extension PostgresStore: SpectrumRepository {
         var seen = Set<SpectrumKey>()
         let unique = spectra.indices.filter { seen.insert(spectra[$0].key).inserted }
             .sorted { Self.keyPrecedes(spectra[$0].key, spectra[$1].key) }
-        return try await pool.transaction { c in
+        return try await pool.transaction(retries: 1) { c in
             // Fast path (new spectra, the common case): take ids from the sequence and COPY
             // straight into the table. A replay, or a race with another writer on the same
             // key, raises unique_violation; the batch then goes through a staging table and
@@ -135,13 +135,13 @@ extension PostgresStore: SpectrumRepository {
     }
 
     public func spectrum(id: SpectrumRecord.ID) async throws -> SpectrumRecord? {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("SELECT \(Self.spectrumColumns) FROM spectra WHERE id = $1", [id]).first.map(Self.spectrum)
         }
     }
 
     public func spectrumID(for key: SpectrumKey) async throws -> SpectrumRecord.ID? {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query(
                 "SELECT id FROM spectra WHERE survey = $1 AND release = $2 AND key = $3",
                 [key.survey, key.release, key.key]
@@ -150,13 +150,13 @@ extension PostgresStore: SpectrumRepository {
     }
 
     public func spectrumCount() async throws -> Int {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             try await c.query("SELECT count(*) FROM spectra").first!.decode(0, as: Int.self)
         }
     }
 
     public func spectrumIDBounds() async throws -> ClosedRange<SpectrumRecord.ID>? {
-        try await pool.withConnection { c in
+        try await pool.withConnection(retries: 1) { c in
             let row = try await c.query("SELECT min(id), max(id) FROM spectra").first!
             guard let lo: Int64 = try row.decode(0), let hi: Int64 = try row.decode(1) else { return nil }
             return lo...hi
@@ -168,6 +168,7 @@ extension PostgresStore: SpectrumRepository {
         _ body: @Sendable ([(id: SpectrumRecord.ID, features: [Float])]) async throws -> Void
     ) async throws {
         let size = max(batchSize, 1)
+        // No retry: batches already handed to `body` would be delivered twice.
         try await pool.transaction { c in
             // COPY takes no parameters: the bounds travel as transaction-local settings.
             try await c.query(
