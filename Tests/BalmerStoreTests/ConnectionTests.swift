@@ -51,7 +51,7 @@ import Testing
     @Test func transactionRollsBackOnThrownError() async throws {
         try await TestDatabase.withSchema { db in
             let c = try await PostgresConnection.connect(db.configuration)
-            try await Migrator().migrate(c)
+            try await Migrator(logger: TestDatabase.logger).migrate(c)
             struct Boom: Error {}
             await #expect(throws: Boom.self) {
                 try await c.transaction { t in

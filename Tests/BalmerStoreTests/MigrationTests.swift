@@ -6,13 +6,13 @@ import Testing
     @Test func migratesFromEmptyAndRerunsAsNoOp() async throws {
         try await TestDatabase.withSchema { db in
             let c = try await PostgresConnection.connect(db.configuration)
-            let before = try await Migrator().status(c)
+            let before = try await Migrator(logger: TestDatabase.logger).status(c)
             #expect(before.allSatisfy { $0.appliedAt == nil })
-            let first = try await Migrator().migrate(c)
+            let first = try await Migrator(logger: TestDatabase.logger).migrate(c)
             #expect(first == Migration.all.map(\.version))
-            let second = try await Migrator().migrate(c)
+            let second = try await Migrator(logger: TestDatabase.logger).migrate(c)
             #expect(second.isEmpty)
-            let status = try await Migrator().status(c)
+            let status = try await Migrator(logger: TestDatabase.logger).status(c)
             #expect(status.map(\.version) == Migration.all.map(\.version))
             #expect(status.allSatisfy { $0.appliedAt != nil })
             let tables = try await c.query("""
@@ -35,7 +35,7 @@ import Testing
                 for _ in 0..<4 {
                     group.addTask {
                         let c = try await PostgresConnection.connect(configuration)
-                        return try await Migrator().migrate(c)
+                        return try await Migrator(logger: TestDatabase.logger).migrate(c)
                     }
                 }
                 var all: [Int] = []

@@ -1,6 +1,7 @@
 import BalmerCore
 @testable import BalmerStore
 import Foundation
+import Logging
 import Testing
 
 /// A unique schema in the cluster `ops/test` starts, dropped after use.
@@ -9,6 +10,13 @@ struct TestDatabase {
     let schema: String
 
     var configuration: PostgresConfiguration { PostgresConfiguration(url: url, schema: schema) }
+
+    /// Warnings and errors only: migrations log at info.
+    static let logger: Logger = {
+        var logger = Logger(label: "balmer.store.tests")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     /// The cluster's URL, or a test failure telling how to run the tests.
     static func url() throws -> String {
@@ -41,7 +49,7 @@ struct TestDatabase {
         async throws -> T
     {
         try await withSchema { db in
-            let store = PostgresStore(configuration: db.configuration, maxConnections: maxConnections)
+            let store = PostgresStore(configuration: db.configuration, maxConnections: maxConnections, logger: logger)
             try await store.migrate()
             let value = try await body(store, db)
             await store.pool.close()
