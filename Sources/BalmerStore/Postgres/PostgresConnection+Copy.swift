@@ -60,6 +60,35 @@ extension PostgresConnection {
         }
     }
 
+    /// Reads whole COPY messages until about `chunkBytes`; `done` once the COPY has ended.
+    private func readCopyChunk(_ chunkBytes: Int) async throws -> (bytes: [UInt8], done: Bool) {
+        try await withHandle { conn in
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(chunkBytes + 4096)
+            while buffer.count < chunkBytes {
+                var data: UnsafeMutablePointer<CChar>?
+                let n = PQgetCopyData(conn, &data, 0)
+                if n > 0, let data {
+                    buffer.append(contentsOf: UnsafeRawBufferPointer(start: data, count: Int(n)))
+                    PQfreemem(data)
+                } else if n == -1 {
+                    var failure: PostgresError?
+                    while let result = PQgetResult(conn) {
+                        if PQresultStatus(result) != PGRES_COMMAND_OK, failure == nil {
+                            failure = Self.error(conn, result, kind: .copy)
+                        }
+                        PQclear(result)
+                    }
+                    if let failure { throw failure }
+                    return (buffer, true)
+                } else {
+                    throw Self.error(conn, nil, kind: .copy)
+                }
+            }
+            return (buffer, false)
+        }
+    }
+
     /// Runs `COPY … TO STDOUT` (`sql` is a constant statement) and hands the stream to
     /// `consume` in chunks of whole COPY messages, about `chunkBytes` each (default 1 MiB).
     /// Reading happens on the connection's queue; `consume` runs on the caller's executor.
@@ -71,39 +100,19 @@ extension PostgresConnection {
             defer { PQclear(result) }
             try Self.check(conn, result, expecting: [PGRES_COPY_OUT], kind: .copy)
         }
-        var done = false
+        // Double buffering: the next chunk is read on the connection's queue while the
+        // current one is consumed.
+        var chunk = try await readCopyChunk(chunkBytes)
         var consumerError: (any Error)?
-        while !done {
-            let chunk: ([UInt8], Bool) = try await withHandle { conn in
-                var buffer: [UInt8] = []
-                buffer.reserveCapacity(chunkBytes + 4096)
-                while buffer.count < chunkBytes {
-                    var data: UnsafeMutablePointer<CChar>?
-                    let n = PQgetCopyData(conn, &data, 0)
-                    if n > 0, let data {
-                        buffer.append(contentsOf: UnsafeRawBufferPointer(start: data, count: Int(n)))
-                        PQfreemem(data)
-                    } else if n == -1 {
-                        var failure: PostgresError?
-                        while let result = PQgetResult(conn) {
-                            if PQresultStatus(result) != PGRES_COMMAND_OK, failure == nil {
-                                failure = Self.error(conn, result, kind: .copy)
-                            }
-                            PQclear(result)
-                        }
-                        if let failure { throw failure }
-                        return (buffer, true)
-                    } else {
-                        throw Self.error(conn, nil, kind: .copy)
-                    }
-                }
-                return (buffer, false)
-            }
-            done = chunk.1
-            if consumerError == nil, !chunk.0.isEmpty {
+        while true {
+            let finished = chunk.done
+            async let next = finished ? nil : readCopyChunk(chunkBytes)
+            if consumerError == nil, !chunk.bytes.isEmpty {
                 // After a consumer error keep draining so the connection stays usable.
-                do { try await consume(chunk.0) } catch { consumerError = error }
+                do { try await consume(chunk.bytes) } catch { consumerError = error }
             }
+            guard let following = try await next else { break }
+            chunk = following
         }
         if let consumerError { throw consumerError }
     }
