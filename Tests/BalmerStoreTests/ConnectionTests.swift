@@ -46,6 +46,16 @@ import Testing
         }
         #expect(error?.kind == .connection)
         #expect(error.map { !"\($0)".contains("s3cr3t") } == true)
+        // libpq quotes a malformed URL back: the password part must still not appear.
+        let echoed = await #expect(throws: PostgresError.self) {
+            try await PostgresConnection.connect(PostgresConfiguration(url: "postgresql://u:ab%zzhunter2@127.0.0.1:1/x"))
+        }
+        #expect(echoed.map { "\($0)".contains("percent") && !"\($0)".contains("hunter2") } == true)
+        let keyword = await #expect(throws: PostgresError.self) {
+            try await PostgresConnection.connect(
+                PostgresConfiguration(url: "host=127.0.0.1 port=1 connect_timeout=2", password: "kw-secret"))
+        }
+        #expect(keyword.map { !"\($0)".contains("kw-secret") } == true)
     }
 
     @Test func transactionRollsBackOnThrownError() async throws {

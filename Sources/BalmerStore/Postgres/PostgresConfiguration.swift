@@ -44,6 +44,38 @@ public struct PostgresConfiguration: Sendable {
         return name.utf8.allSatisfy { lower.contains($0) || digit.contains($0) || $0 == UInt8(ascii: "_") }
     }
 
+    /// Secret strings that must never appear in a message: the password override, the password
+    /// of a `scheme://user:password@host` URL, and a `password=` keyword value.
+    var secrets: [String] {
+        var out: [String] = []
+        if let password, !password.isEmpty { out.append(password) }
+        if let scheme = url.range(of: "://") {
+            let rest = url[scheme.upperBound...]
+            let authority = rest.prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@") {
+                let userInfo = authority[..<at]
+                if let colon = userInfo.firstIndex(of: ":") {
+                    let pw = String(userInfo[userInfo.index(after: colon)...])
+                    if !pw.isEmpty {
+                        out.append(pw)
+                        if let decoded = pw.removingPercentEncoding, decoded != pw { out.append(decoded) }
+                    }
+                }
+            }
+        }
+        if let range = url.range(of: "password=") {
+            let value = url[range.upperBound...].prefix { $0 != " " && $0 != "&" }
+                .trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+            if !value.isEmpty { out.append(value) }
+        }
+        return out
+    }
+
+    /// `message` with every secret replaced by `<redacted>`.
+    func redacting(_ message: String) -> String {
+        secrets.reduce(message) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
+    }
+
     /// libpq keyword/value pairs: the URL first, then the overrides (later entries win).
     var connectionParameters: [(String, String)] {
         var p: [(String, String)] = [("dbname", url)]

@@ -38,10 +38,17 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         let queue = DispatchQueue(label: "balmer.postgres.connection")
         let params = configuration.connectionParameters
-        let handle: OpaquePointer = try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try openHandle(params) })
+        let handle: OpaquePointer
+        do {
+            handle = try await withCheckedThrowingContinuation { continuation in
+                queue.async {
+                    continuation.resume(with: Result { try openHandle(params) })
+                }
             }
+        } catch var error as PostgresError {
+            // libpq may echo parts of the connection string (e.g. a badly encoded password).
+            error.message = configuration.redacting(error.message)
+            throw error
         }
         let connection = PostgresConnection(handle: handle, queue: queue, schema: configuration.schema, logger: logger)
         if let schema = configuration.schema {
