@@ -19,6 +19,8 @@ public enum PostgresValue: Sendable, Equatable {
     case jsonb(String)
     /// A `bigint[]` (one dimension), e.g. for `id = ANY($1)`.
     case int64Array([Int64])
+    /// A `text[]` (one dimension).
+    case textArray([String])
 
     /// The type OID sent with the parameter (0 lets the server infer it).
     var typeOID: UInt32 {
@@ -36,6 +38,7 @@ public enum PostgresValue: Sendable, Equatable {
         case .float32Array: PostgresType.float4Array
         case .jsonb: PostgresType.jsonb
         case .int64Array: PostgresType.int8Array
+        case .textArray: PostgresType.textArray
         }
     }
 
@@ -67,6 +70,16 @@ public enum PostgresValue: Sendable, Equatable {
                 out.append(Int32(8))
                 out.append(x)
             }
+        case .textArray(let v):
+            out.append(Int32(1))
+            out.append(Int32(0))
+            out.append(Int32(bitPattern: PostgresType.text))
+            out.append(Int32(v.count))
+            out.append(Int32(1))
+            for x in v {
+                out.append(Int32(x.utf8.count))
+                out.bytes.append(contentsOf: x.utf8)
+            }
         }
         return out.bytes
     }
@@ -87,6 +100,7 @@ enum PostgresType {
     static let float8: UInt32 = 701
     static let float4Array: UInt32 = 1021
     static let int8Array: UInt32 = 1016
+    static let textArray: UInt32 = 1009
     static let bpchar: UInt32 = 1042
     static let varchar: UInt32 = 1043
     static let timestamp: UInt32 = 1114

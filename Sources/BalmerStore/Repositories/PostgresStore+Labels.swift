@@ -35,10 +35,10 @@ extension PostgresStore: LabelRepository, TaskRepository {
     }
 
     public func labels(sources: Set<LabelSource>) async throws -> [LabelRecord] {
-        let names = sources.map(\.rawValue).sorted().joined(separator: ",")
+        let names = PostgresValue.textArray(sources.map(\.rawValue).sorted())
         return try await pool.withConnection(retries: 1) { c in
             try await c.query("""
-                SELECT \(Self.labelColumns) FROM labels WHERE source = ANY (string_to_array($1, ','))
+                SELECT \(Self.labelColumns) FROM labels WHERE source = ANY ($1)
                 ORDER BY labelled_at, spectrum_id, source, labeller
                 """, [names]
             ).rows.map(Self.label)
@@ -46,11 +46,11 @@ extension PostgresStore: LabelRepository, TaskRepository {
     }
 
     public func labelCount(sources: Set<LabelSource>, since: Date?) async throws -> Int {
-        let names = sources.map(\.rawValue).sorted().joined(separator: ",")
+        let names = PostgresValue.textArray(sources.map(\.rawValue).sorted())
         return try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 SELECT count(*) FROM labels
-                WHERE source = ANY (string_to_array($1, ',')) AND ($2::timestamptz IS NULL OR labelled_at > $2)
+                WHERE source = ANY ($1) AND ($2::timestamptz IS NULL OR labelled_at > $2)
                 """, [names, since]
             ).first!.decode(0)
         }
