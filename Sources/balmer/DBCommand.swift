@@ -83,7 +83,10 @@ struct DBCommand: AsyncParsableCommand {
 
         static func readSecret(_ path: String?) throws -> String? {
             guard let path else { return nil }
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            // FileHandle also reads pipes such as <(pass show db/writer).
+            guard let data = try? FileHandle(forReadingAtPath: path)?.readToEnd(),
+                  let text = String(data: data, encoding: .utf8)
+            else {
                 throw DatabaseOptions.failure("cannot read password file \(path)", code: 2)
             }
             return text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
