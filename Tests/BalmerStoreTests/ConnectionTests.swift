@@ -114,3 +114,21 @@ import Testing
         #expect(try await c.query("SELECT count(*) FROM t").first?.decode(0, as: Int.self) == 1000)
     }
 }
+
+@Suite struct CancellationTests {
+    @Test func cancellingTheTaskCancelsTheStatement() async throws {
+        let c = try await PostgresConnection.connect(PostgresConfiguration(url: try TestDatabase.url()))
+        let start = ContinuousClock.now
+        let task = Task { try await c.query("SELECT pg_sleep(20)") }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let result = await task.result
+        #expect(ContinuousClock.now - start < .seconds(10))
+        guard case .failure(let error as PostgresError) = result else {
+            Issue.record("expected a PostgresError, got \(result)")
+            return
+        }
+        #expect(error.sqlState == "57014")
+        #expect(try await c.query("SELECT 2::integer").first?.decode(0, as: Int.self) == 2)
+    }
+}

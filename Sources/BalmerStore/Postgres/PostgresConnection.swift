@@ -10,8 +10,10 @@ import Logging
 /// not share it between concurrent tasks. Statements are always parameterized (`$1`, `$2`, …).
 public final class PostgresConnection: @unchecked Sendable {
     // @unchecked Sendable: `handle` is only touched on `queue` (serial) or in deinit, when no
-    // queued work can exist because queued blocks retain `self`.
+    // queued work can exist because queued blocks retain `self`. `cancelHandle` is used from
+    // any thread, which libpq documents as safe for PQcancel.
     private let handle: OpaquePointer
+    private let cancelHandle: OpaquePointer?
     private let queue: DispatchQueue
     let logger: Logger
     /// The server process id serving this connection (for `pg_terminate_backend`, logs).
@@ -21,13 +23,17 @@ public final class PostgresConnection: @unchecked Sendable {
 
     private init(handle: OpaquePointer, queue: DispatchQueue, schema: String?, logger: Logger) {
         self.handle = handle
+        self.cancelHandle = PQgetCancel(handle)
         self.schema = schema
         self.queue = queue
         self.logger = logger
         self.backendPID = PQbackendPID(handle)
     }
 
-    deinit { PQfinish(handle) }
+    deinit {
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+        PQfinish(handle)
+    }
 
     /// Connects (blocking work on a new serial queue) and applies the configured schema.
     public static func connect(
@@ -82,13 +88,32 @@ public final class PostgresConnection: @unchecked Sendable {
         return conn
     }
 
-    /// Runs `body` with the raw handle on the connection's queue.
+    /// Runs `body` with the raw handle on the connection's queue. Cancelling the calling task
+    /// while it waits asks the server to cancel the running statement (which then fails with
+    /// SQLSTATE 57014). A task that is already cancelled still runs its statements (clean-up
+    /// such as ROLLBACK must work), without sending cancel requests.
     func withHandle<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        if Task.isCancelled { return try await onQueue(body) }
+        return try await withTaskCancellationHandler {
+            try await onQueue(body)
+        } onCancel: {
+            requestCancel()
+        }
+    }
+
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { [self] in
                 continuation.resume(with: Result { try body(handle) })
             }
         }
+    }
+
+    /// Asks the server to cancel the statement in progress, if any (safe from any thread).
+    public func requestCancel() {
+        guard let cancelHandle else { return }
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancelHandle, &buffer, Int32(buffer.count))
     }
 
     /// Whether libpq still considers the connection usable and outside any transaction.
