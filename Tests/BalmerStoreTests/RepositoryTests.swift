@@ -104,3 +104,40 @@ import Testing
         }
     }
 }
+
+@Suite struct RescoringFlowTests {
+    /// The rescoring loop every instance runs after a promotion: claim a chunk, stream its
+    /// vectors, score them, store the scores, mark the chunk done.
+    @Test func twoWorkersRescoreThePoolOnce() async throws {
+        try await TestDatabase.withStore(maxConnections: 4) { store, _ in
+            let ids = try await store.upsertSpectra((0..<230).map { Fixtures.spectrum($0) })
+            try await store.registerModel(Fixtures.model(1), weights: Data([1]))
+            try await store.registerModel(Fixtures.model(2, parent: 1), weights: Data([2]))
+            try await store.activateModel(version: 2)
+            #expect(try await store.planRescore(modelVersion: 2, chunkSize: 50) == 5)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for w in 0..<2 {
+                    group.addTask {
+                        while let chunk = try await store.claimRescoreChunk(modelVersion: 2, worker: "w\(w)", staleAfter: 600) {
+                            try await store.forEachFeatureBatch(ids: chunk.firstID...chunk.lastID, batchSize: 16) { batch in
+                                // A stand-in model: probabilities from the first two features.
+                                let scores = batch.map { row in
+                                    let a = (row.features[0] + 1) / 4, b = (row.features[1] + 1) / 4
+                                    return ScoreRecord(spectrumID: row.id, modelVersion: 2, probabilities: [a, b, 1 - a - b])
+                                }
+                                try await store.upsertScores(scores)
+                            }
+                            try await store.completeRescoreChunk(modelVersion: 2, chunk: chunk.chunk)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.remainingRescoreChunks(modelVersion: 2) == 0)
+            #expect(try await store.scoreCount(modelVersion: 2) == ids.count)
+            let f = Fixtures.features(17)
+            let expected: [Float] = [(f[0] + 1) / 4, (f[1] + 1) / 4, 1 - (f[0] + 1) / 4 - (f[1] + 1) / 4]
+            #expect(try await store.scores(spectrumID: ids[17]).first?.probabilities == expected)
+        }
+    }
+}

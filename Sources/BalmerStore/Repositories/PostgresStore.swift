@@ -3,8 +3,18 @@ import Foundation
 import Logging
 
 /// Balmer's repositories on PostgreSQL (all of ``BalmerRepositories``), over a ``PostgresPool``.
-/// Bulk writes go through binary `COPY` into session temp tables and idempotent
-/// `INSERT … ON CONFLICT DO NOTHING`; the feature read path streams binary `COPY TO STDOUT`.
+///
+/// Tables (see `SchemaV1`): `spectra` (id, survey, release, key, ra, dec, mjd, designation,
+/// location, features bytea, ingested_at; unique (survey, release, key)), `models` (version,
+/// parent, created_at, training_counts jsonb, metrics jsonb, weights, sha256, status), `scores`
+/// (spectrum_id, model_version, probabilities real[], predicted, entropy; PK both ids, index
+/// (model_version, entropy DESC)), `labels`, `tasks`, `iterations`, `rejects`, `rescore_chunks`,
+/// `balmer_migrations`, and the `candidates` view (active model).
+///
+/// Bulk writes COPY (binary) straight into `spectra`/`scores`; a replay hits unique_violation and
+/// the batch retries through a temp staging table with `INSERT … ON CONFLICT DO NOTHING`. The
+/// feature read path streams binary `COPY TO STDOUT`. Idempotent operations retry once on a
+/// lost connection.
 public final class PostgresStore: Sendable {
     public let pool: PostgresPool
     let logger: Logger
