@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "balmer-bench",
             dependencies: [
-                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerLearning",
+                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerLearning", "BalmerStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
