@@ -84,6 +84,15 @@ public final class MockCluster: Sendable {
         }
     }
 
+    /// Makes metadata requests for `topic` answer with `error` (raw `rd_kafka_resp_err_t`), e.g.
+    /// `MockCluster.Error.unknownTopicOrPartition` to simulate a missing topic; 0 clears it.
+    public func setTopicError(_ topic: String, error: Int32) {
+        try? core.call { cluster in
+            rd_kafka_mock_topic_set_error(cluster, topic, rd_kafka_resp_err_t(rawValue: error))
+            return RD_KAFKA_RESP_ERR_NO_ERROR
+        }
+    }
+
     /// Forgets pushed errors for `api`.
     public func clearRequestErrors(api: APIKey) {
         try? core.call { cluster in
@@ -126,6 +135,8 @@ public final class MockCluster: Sendable {
         public static let topicAuthorizationFailed = RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED.rawValue
         /// Permanent: the message fails.
         public static let messageTooLarge = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue
+        /// The topic does not exist.
+        public static let unknownTopicOrPartition = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.rawValue
         /// The broker drops the connection instead of answering.
         public static let transport = RD_KAFKA_RESP_ERR__TRANSPORT.rawValue
     }
