@@ -257,8 +257,8 @@ private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointe
         let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         box.continuation.resume(returning: KafkaDeliveryReport(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset))
     } else {
-        let detail = rd_kafka_message_errstr(message).map { String(cString: $0) }
-        box.continuation.resume(throwing: KafkaError(code: err, message: detail))
+        // Not rd_kafka_message_errstr: for delivery reports it would return the payload.
+        box.continuation.resume(throwing: KafkaError(code: err))
     }
 }
 
