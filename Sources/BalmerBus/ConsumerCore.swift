@@ -318,6 +318,32 @@ final class ConsumerCore: @unchecked Sendable {
         state.withLock { $0.activeCalls -= 1 }
     }
 
+    /// High watermark minus the next offset the owner will get, per assigned partition whose
+    /// position and watermark are known (both come from librdkafka's local state: no network).
+    func lag() -> [KafkaPartition: Int64] {
+        let (assigned, buffered) = state.withLock { state -> ([KafkaPartition], [KafkaPartition: Int64]) in
+            guard !state.stopping else { return ([], [:]) }
+            state.activeCalls += 1
+            var buffered: [KafkaPartition: Int64] = [:]
+            for message in state.buffer { buffered[message.topicPartition, default: 0] += 1 }
+            return (Array(state.assigned), buffered)
+        }
+        guard !assigned.isEmpty else { return [:] }
+        defer { state.withLock { $0.activeCalls -= 1 } }
+        let list = PartitionList.make(assigned)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard rd_kafka_position(rk, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var result: [KafkaPartition: Int64] = [:]
+        for (partition, position, _) in PartitionList.entries(list) where position >= 0 {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            guard rd_kafka_get_watermark_offsets(rk, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                  high >= 0 else { continue }
+            result[partition] = max(0, high - (position - (buffered[partition] ?? 0)))
+        }
+        return result
+    }
+
     var assignment: Set<KafkaPartition> { state.withLock { $0.assigned } }
     var bufferedCount: Int { state.withLock { $0.buffer.count } }
 

@@ -90,6 +90,11 @@ public final class KafkaConsumer: Sendable {
     /// The partitions currently assigned to this member.
     public var assignment: Set<KafkaPartition> { core.assignment }
 
+    /// Messages not yet handed to the owner, per assigned partition: the partition's high
+    /// watermark (as last seen by the fetcher) minus the next offset `poll` will return. Partitions
+    /// whose position or watermark is not known yet are absent. Cheap: no network round trip.
+    public func lag() -> [KafkaPartition: Int64] { core.lag() }
+
     /// Messages waiting in the buffer.
     public var bufferedCount: Int { core.bufferedCount }
 

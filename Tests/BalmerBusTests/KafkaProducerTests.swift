@@ -2,7 +2,7 @@ import BalmerBus
 import Foundation
 import Testing
 
-@Suite(.serialized) struct KafkaProducerTests {
+@Suite struct KafkaProducerTests {
     @Test func missingTopicWithoutAutoCreateFailsDelivery() async throws {
         let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
         let producer = try TestCluster.producer(cluster, properties: [

@@ -2,7 +2,7 @@ import BalmerBus
 import Foundation
 import Testing
 
-@Suite(.serialized) struct KafkaRoundTripTests {
+@Suite struct KafkaRoundTripTests {
     @Test func produceConsumeRoundTripKeepsKeysAndHeaders() async throws {
         let cluster = try MockCluster(brokers: 3, logger: TestCluster.logger)
         let topic = TestCluster.unique("roundtrip")
