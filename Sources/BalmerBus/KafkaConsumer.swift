@@ -69,7 +69,9 @@ public final class KafkaConsumer: Sendable {
 
     /// Synchronously commits, for each partition, `offset + 1` where `offset` is the last message
     /// durably processed. Partitions this member no longer owns are skipped (committing them could
-    /// move another member's position backwards) and returned. Throws the first error.
+    /// move another member's position backwards) and returned. Throws the first error; errors
+    /// with `isRetriable` (notably `REBALANCE_IN_PROGRESS`) are normal during rebalances: keep
+    /// the offsets and commit them (or later ones) again.
     @discardableResult
     public func commit(offsets: [KafkaPartition: Int64]) async throws -> [KafkaPartition] {
         try await core.onCommitQueue { core throws(KafkaError) in try core.commitNow(offsets) }

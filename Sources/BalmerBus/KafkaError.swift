@@ -37,6 +37,19 @@ public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         KafkaError(code: RD_KAFKA_RESP_ERR__DESTROY, message: "the Kafka client is shut down", file: file, line: line)
     }
 
+    /// Whether retrying later can succeed: a commit during a rebalance (`REBALANCE_IN_PROGRESS`),
+    /// a coordinator move, a timeout or a dropped connection. Offsets are cumulative, so an owner
+    /// that gets such an error from `commit` keeps the offsets and includes them in its next commit.
+    public var isRetriable: Bool {
+        let transient: [rd_kafka_resp_err_t] = [
+            RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID,
+            RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_NOT_COORDINATOR, RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
+            RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+            RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__WAIT_COORD, RD_KAFKA_RESP_ERR__QUEUE_FULL,
+        ]
+        return transient.contains { $0.rawValue == code }
+    }
+
     public var description: String { "Kafka error \(name) (\(code)): \(message)" }
 
     public static func == (lhs: KafkaError, rhs: KafkaError) -> Bool {
