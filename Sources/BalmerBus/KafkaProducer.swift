@@ -65,7 +65,7 @@ public final class KafkaProducer: Sendable {
     /// Waits until every queued message has a delivery report, or throws `_TIMED_OUT`.
     public func flush(timeout: Duration = .seconds(30)) async throws {
         let code: Int32 = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { [core] in
+            Thread.detachNewThread { [core] in
                 continuation.resume(returning: core.flush(timeout: timeout))
             }
         }
@@ -94,15 +94,18 @@ final class DeliveryBox: Sendable {
 }
 
 /// The handle and its poll thread.
-/// `@unchecked Sendable`: `rk` is a librdkafka handle (thread-safe for produce/poll/flush); it is
-/// destroyed only by the poll thread after it stops, and `enqueue` checks the stop state under the
-/// lock and holds it while producing, so no produce races the destroy.
+/// `@unchecked Sendable`: `rk` is a librdkafka handle (thread-safe for produce/poll/flush). Sends
+/// produce under the state lock only while `stopping` is false, so once the poll thread has seen
+/// `stopping` no produce is running or will start. `flush`/`outstanding` are counted in
+/// `activeCalls`; the poll thread sets `destroying`, waits for them to finish, then destroys `rk`.
 final class ProducerCore: @unchecked Sendable {
     let rk: OpaquePointer
     let context: ClientContext
     private struct State {
         var stopping = false
+        var destroying = false
         var stopped = false
+        var activeCalls = 0
         var flushTimeout: Duration = .seconds(10)
         var completions: [@Sendable () -> Void] = []
     }
@@ -119,12 +122,25 @@ final class ProducerCore: @unchecked Sendable {
         thread.start()
     }
 
-    var outstanding: Int {
-        state.withLock { $0.stopped ? 0 : Int(rd_kafka_outq_len(rk)) }
+    /// Runs `body` on `rk` unless the handle is being destroyed.
+    private func withHandle<T>(_ fallback: T, _ body: () -> T) -> T {
+        let admitted = state.withLock { state -> Bool in
+            guard !state.destroying else { return false }
+            state.activeCalls += 1
+            return true
+        }
+        guard admitted else { return fallback }
+        defer { state.withLock { $0.activeCalls -= 1 } }
+        return body()
     }
 
+    var outstanding: Int {
+        withHandle(0) { Int(rd_kafka_outq_len(rk)) }
+    }
+
+    /// Blocks the calling thread: call from a thread of its own.
     func flush(timeout: Duration) -> Int32 {
-        state.withLock { $0.stopped ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_flush(rk, Int32(clamping: timeout.milliseconds)) }.rawValue
+        withHandle(RD_KAFKA_RESP_ERR_NO_ERROR) { rd_kafka_flush(rk, Int32(clamping: timeout.milliseconds)) }.rawValue
     }
 
     func requestStop(flushTimeout: Duration, completion: (@Sendable () -> Void)?) {
@@ -142,16 +158,18 @@ final class ProducerCore: @unchecked Sendable {
         while !state.withLock({ $0.stopping }) {
             rd_kafka_poll(rk, 100)
         }
+        // From here on no send touches the handle (they see `stopping` under the lock).
         let timeout = state.withLock { $0.flushTimeout }
         if rd_kafka_flush(rk, Int32(clamping: timeout.milliseconds)) != RD_KAFKA_RESP_ERR_NO_ERROR {
             context.logger.warning("producer shutdown purges undelivered messages", metadata: ["count": "\(rd_kafka_outq_len(rk))"])
-        }
-        let completions = state.withLock { state -> [@Sendable () -> Void] in
-            // Under the lock: no enqueue can run between purge and destroy.
             rd_kafka_purge(rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-            rd_kafka_poll(rk, 0)
             rd_kafka_flush(rk, 1000)
-            rd_kafka_destroy(rk)
+            rd_kafka_poll(rk, 0)
+        }
+        state.withLock { $0.destroying = true }
+        while state.withLock({ $0.activeCalls > 0 }) { Thread.sleep(forTimeInterval: 0.001) }
+        rd_kafka_destroy(rk)
+        let completions = state.withLock { state -> [@Sendable () -> Void] in
             state.stopped = true
             defer { state.completions = [] }
             return state.completions

@@ -75,6 +75,30 @@ import Testing
         #expect(Set(values).count == 100)
     }
 
+    @Test func flushWaitsForEverySendAndShutdownPurgesTheUndeliverable() async throws {
+        let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
+        let topic = TestCluster.unique("flush")
+        try cluster.createTopic(topic, partitions: 2)
+        let producer = try TestCluster.producer(cluster, properties: ["linger.ms": "200"])
+        let sending = Task { try await TestCluster.produce(producer, topic: topic, count: 200) }
+        try await Task.sleep(for: .milliseconds(50))
+        try await producer.flush(timeout: .seconds(10))
+        #expect(producer.outstandingMessages == 0)
+        #expect(try await sending.value.count == 200)
+        await producer.shutdown()
+
+        // Nothing listens here: shutdown gives up after its timeout and fails the send instead of hanging.
+        let stranded = try KafkaProducer(config: KafkaConfig(brokers: ["127.0.0.1:1"]), logger: TestCluster.logger)
+        let pending = Task { try await stranded.send(topic: topic, key: "k", value: [1]) }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(stranded.outstandingMessages == 1)
+        let started = ContinuousClock.now
+        await stranded.shutdown(timeout: .milliseconds(500))
+        let error = await #expect(throws: KafkaError.self) { try await pending.value }
+        #expect(error?.code == KafkaError.Code.purgedQueue)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     @Test func roundTripTimeIsInjected() async throws {
         let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
         let topic = TestCluster.unique("rtt")
