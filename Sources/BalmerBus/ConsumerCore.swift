@@ -346,6 +346,7 @@ final class ConsumerCore: @unchecked Sendable {
 
     var assignment: Set<KafkaPartition> { state.withLock { $0.assigned } }
     var bufferedCount: Int { state.withLock { $0.buffer.count } }
+    var isClosed: Bool { state.withLock { $0.stopping || $0.stopped } }
 
     func requestStop(completion: (@Sendable () -> Void)?) {
         let runNow = state.withLock { state -> Bool in

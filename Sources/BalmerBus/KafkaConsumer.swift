@@ -97,6 +97,9 @@ public final class KafkaConsumer: Sendable {
     /// whose position or watermark is not known yet are absent. Cheap: no network round trip.
     public func lag() -> [KafkaPartition: Int64] { core.lag() }
 
+    /// Whether `close` was called (or the consumer was dropped).
+    public var isClosed: Bool { core.isClosed }
+
     /// Messages waiting in the buffer.
     public var bufferedCount: Int { core.bufferedCount }
 

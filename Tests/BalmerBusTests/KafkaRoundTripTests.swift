@@ -20,8 +20,18 @@ import Testing
         await producer.shutdown()
 
         let consumer = try TestCluster.consumer(cluster, group: TestCluster.unique("g"), topics: [topic])
-        let messages = await TestCluster.collect(consumer, count: 30)
+        var messages: [KafkaMessage] = []
+        for await batch in consumer.batches(max: 8, timeout: .milliseconds(300)) {
+            #expect(!batch.isEmpty && batch.count <= 8)
+            messages += batch
+            if messages.count >= 30 { break }
+        }
         await consumer.close()
+        #expect(consumer.isClosed)
+        #expect(await consumer.poll(max: 1, timeout: .seconds(1)).isEmpty)
+        var ended = true
+        for await _ in consumer.batches(max: 1, timeout: .milliseconds(10)) { ended = false }
+        #expect(ended)
         #expect(messages.count == 30)
         for message in messages {
             let value = String(decoding: message.value, as: UTF8.self)
