@@ -12,6 +12,9 @@ final class ConsumerCore: @unchecked Sendable {
     let context: ClientContext
     let capacity: Int
     let handler: KafkaRebalanceHandler
+    /// librdkafka before 2.3.0 aborts when a cooperative-sticky member leaves before its first
+    /// assignment (librdkafka issue #4312); such a consumer waits up to this long for one in close.
+    let firstAssignmentGrace: Duration?
     private let commitQueue = DispatchQueue(label: "balmer.kafka.consumer.commit")
     private var logger: Logger { context.logger }
 
@@ -32,11 +35,14 @@ final class ConsumerCore: @unchecked Sendable {
         var stopping = false
         var stopped = false
         var activeCalls = 0
+        var sawAssignment = false
         var completions: [@Sendable () -> Void] = []
     }
     private let state = Mutex(State())
 
-    init(rk: OpaquePointer, context: ClientContext, capacity: Int, handler: @escaping KafkaRebalanceHandler) {
+    init(rk: OpaquePointer, context: ClientContext, capacity: Int, handler: @escaping KafkaRebalanceHandler,
+         firstAssignmentGrace: Duration?) {
+        self.firstAssignmentGrace = firstAssignmentGrace
         self.rk = rk
         self.context = context
         self.capacity = capacity
@@ -59,6 +65,14 @@ final class ConsumerCore: @unchecked Sendable {
                 rd_kafka_message_destroy(message)
             }
             serveWaiters()
+        }
+        if let grace = firstAssignmentGrace, !state.withLock({ $0.sawAssignment }) {
+            logger.info("waiting for the first assignment before leaving the group (librdkafka < 2.3 with cooperative-sticky)")
+            let deadline = ContinuousClock.now + grace
+            while !state.withLock({ $0.sawAssignment }) && ContinuousClock.now < deadline {
+                // Serves the group protocol; messages that arrive are dropped uncommitted.
+                if let message = rd_kafka_consumer_poll(rk, 50) { rd_kafka_message_destroy(message) }
+            }
         }
         // Leave the group: revokes the assignment through the rebalance callback on this thread.
         let code = rd_kafka_consumer_close(rk)
@@ -178,6 +192,7 @@ final class ConsumerCore: @unchecked Sendable {
                 if code != RD_KAFKA_RESP_ERR_NO_ERROR { logger.error("assign failed", metadata: ["error": "\(KafkaError(code: code))"]) }
             }
             let pauseNow: [KafkaPartition] = state.withLock { state in
+                state.sawAssignment = true
                 if cooperative { state.assigned.formUnion(partitions) } else { state.assigned = Set(partitions) }
                 return state.internallyPaused ? partitions : []
             }

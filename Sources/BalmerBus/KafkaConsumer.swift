@@ -41,7 +41,9 @@ public final class KafkaConsumer: Sendable {
             throw .invalidArgument("cannot create consumer: \(String(errorBuffer: errstr))")
         }
         rd_kafka_poll_set_consumer(rk)
-        let core = ConsumerCore(rk: rk, context: context, capacity: bufferCapacity, handler: onRebalance)
+        let cooperative = (config.properties["partition.assignment.strategy"] ?? "").contains("cooperative")
+        let grace: Duration? = cooperative && rd_kafka_version() < 0x0203_0000 ? .seconds(30) : nil
+        let core = ConsumerCore(rk: rk, context: context, capacity: bufferCapacity, handler: onRebalance, firstAssignmentGrace: grace)
         context.consumer.withLock { $0 = core }
         let list = PartitionList.make(topics.map { KafkaPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
@@ -106,6 +108,11 @@ public final class KafkaConsumer: Sendable {
     /// Leaves the group: the poll thread stops, `rd_kafka_consumer_close` revokes the assignment
     /// (the rebalance handler gets `.revoked` and may commit), and the handle is destroyed.
     /// Pending and later `poll` calls return empty. Idempotent.
+    ///
+    /// With `partition.assignment.strategy=cooperative-sticky` on librdkafka older than 2.3.0, a
+    /// member that never received an assignment first waits for one (up to 30 s): leaving earlier
+    /// trips an assertion in librdkafka (its issue #4312) and aborts the process. The eager default
+    /// (`range,roundrobin`) has no such wait.
     public func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             core.requestStop { continuation.resume() }

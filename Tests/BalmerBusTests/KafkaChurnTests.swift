@@ -68,7 +68,7 @@ final class Worker: Sendable {
         try await Task.sleep(for: .seconds(2))
         let b = try Worker(cluster: cluster, group: group, topic: topic, properties: properties)
         let runB = Task { try await b.run() }
-        _ = await waitUntil(timeout: .seconds(15)) { !b.consumer.assignment.isEmpty }
+        _ = await waitUntil(timeout: .seconds(30)) { !b.consumer.assignment.isEmpty }
         #expect(!b.consumer.assignment.isEmpty)
         try await Task.sleep(for: .seconds(1))
         b.stop()

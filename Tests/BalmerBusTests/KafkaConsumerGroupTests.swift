@@ -93,6 +93,24 @@ import Testing
         await producer.shutdown()
     }
 
+    /// librdkafka before 2.3 aborts when a cooperative-sticky member leaves between joining and
+    /// its first assignment (its issue #4312), so such a member's `close` waits for that assignment.
+    @Test func cooperativeMemberWaitsForItsFirstAssignmentBeforeLeaving() async throws {
+        let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
+        let topic = TestCluster.unique("early")
+        try cluster.createTopic(topic, partitions: 2)
+        let log = RebalanceLog()
+        let early = try TestCluster.consumer(cluster, group: TestCluster.unique("g"), topics: [topic],
+                                             properties: ["partition.assignment.strategy": "cooperative-sticky"],
+                                             onRebalance: log.handler)
+        #expect(early.assignment.isEmpty)
+        await early.close()
+        #expect(early.isClosed)
+        let needsWait = KafkaLibrary.version.compare("2.3.0", options: .numeric) == .orderedAscending
+        let assignedFirst = log.all.contains { if case .assigned = $0 { true } else { false } }
+        if needsWait { #expect(assignedFirst) }
+    }
+
     @Test func pauseStopsDeliveryAndResumeRestartsIt() async throws {
         let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
         let topic = TestCluster.unique("pause")

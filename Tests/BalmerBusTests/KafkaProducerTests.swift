@@ -79,9 +79,9 @@ import Testing
         let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
         let topic = TestCluster.unique("flush")
         try cluster.createTopic(topic, partitions: 2)
-        let producer = try TestCluster.producer(cluster, properties: ["linger.ms": "200"])
+        let producer = try TestCluster.producer(cluster, properties: ["linger.ms": "3000"])
         let sending = Task { try await TestCluster.produce(producer, topic: topic, count: 200) }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(await waitUntil(timeout: .seconds(2)) { producer.outstandingMessages == 200 })
         try await producer.flush(timeout: .seconds(10))
         #expect(producer.outstandingMessages == 0)
         #expect(try await sending.value.count == 200)
