@@ -66,6 +66,12 @@ final class ConsumerCore: @unchecked Sendable {
             }
             serveWaiters()
         }
+        // Waiting polls end now, not after the group has been left.
+        let pending = state.withLock { state in
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in pending { waiter.continuation.resume(returning: []) }
         if let grace = firstAssignmentGrace, !state.withLock({ $0.sawAssignment }) {
             logger.info("waiting for the first assignment before leaving the group (librdkafka < 2.3 with cooperative-sticky)")
             let deadline = ContinuousClock.now + grace

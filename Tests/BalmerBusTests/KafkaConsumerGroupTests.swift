@@ -136,7 +136,20 @@ import Testing
         let resumed = one + (await TestCluster.collect(consumer, count: 9))
         #expect(resumed.count == 10)
         #expect(resumed.allSatisfy { String(decoding: $0.value, as: UTF8.self).hasPrefix("during-") })
+
+        // A long poll ends early when its task is cancelled, and when the consumer closes.
+        let cancelled = Task { await consumer.poll(max: 5, timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(100))
+        let cancelledAt = ContinuousClock.now
+        cancelled.cancel()
+        #expect(await cancelled.value.isEmpty)
+        #expect(ContinuousClock.now - cancelledAt < .seconds(2))
+        let waiting = Task { await consumer.poll(max: 5, timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(100))
+        let closedAt = ContinuousClock.now
         await consumer.close()
+        #expect(await waiting.value.isEmpty)
+        #expect(ContinuousClock.now - closedAt < .seconds(10))
         await producer.shutdown()
     }
 
