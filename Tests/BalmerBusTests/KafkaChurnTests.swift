@@ -70,7 +70,8 @@ final class Worker: Sendable {
         let runB = Task { try await b.run() }
         _ = await waitUntil(timeout: .seconds(30)) { !b.consumer.assignment.isEmpty }
         #expect(!b.consumer.assignment.isEmpty)
-        try await Task.sleep(for: .seconds(1))
+        // Leave only after B has stored some of its share (a loaded machine can be slow to fetch).
+        _ = await waitUntil(timeout: .seconds(20)) { !b.stored.isEmpty }
         b.stop()
         try await runB.value
         await b.consumer.close()
