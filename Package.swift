@@ -43,7 +43,10 @@ let package = Package(
         // Synthetic survey: physically motivated spectra and their truth (pure).
         .target(name: "BalmerSimulation", dependencies: ["BalmerCore"], swiftSettings: strict),
         // Active learning: SMOTE, query strategies, precision estimation, the campaign state machine.
-        .target(name: "BalmerLearning", dependencies: ["BalmerCore"], swiftSettings: strict),
+        .target(
+            name: "BalmerLearning",
+            dependencies: ["BalmerCore", "BalmerCNN", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // PostgreSQL store on libpq.
         .target(
             name: "BalmerStore",
@@ -80,7 +83,9 @@ let package = Package(
         .testTarget(
             name: "BalmerSimulationTests", dependencies: ["BalmerSimulation", "BalmerCore"],
             swiftSettings: strict),
-        .testTarget(name: "BalmerLearningTests", dependencies: ["BalmerLearning", "BalmerCore"], swiftSettings: strict),
+        .testTarget(
+            name: "BalmerLearningTests", dependencies: ["BalmerLearning", "BalmerCore", "BalmerCNN"],
+            swiftSettings: strict),
         .testTarget(name: "BalmerStoreTests", dependencies: ["BalmerStore", "BalmerCore"], swiftSettings: strict),
         .testTarget(name: "BalmerBusTests", dependencies: ["BalmerBus"], swiftSettings: strict),
         .testTarget(name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS"], swiftSettings: strict),
