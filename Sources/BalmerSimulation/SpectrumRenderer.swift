@@ -1,0 +1,192 @@
+import BalmerCore
+import Foundation
+
+/// Turns a ``SimulatedObject`` into pixels on a ``SimulationGrid``.
+///
+/// Noiseless model: F = C·[B·max(f, 1 − A) + E]·max(f, 1 − S), with C the calibrated continuum,
+/// B molecular and telluric bands, A photospheric absorption, E emission, S shell absorption and
+/// f = 0.02 a floor. Sky residuals are added, then Gaussian noise σ = √(max(F, 0.02 C₆₅₆₄)·C₆₅₆₄)/(S/N)
+/// (photon-like, so σ = C/(S/N) on the continuum at 6564 Å; worse at the grid ends for surveys),
+/// then cosmic rays and dead pixels.
+struct SpectrumRenderer {
+    /// Flux floor (relative) under deep absorption.
+    static let floor = 0.02
+
+    let kind: SurveyKind
+
+    struct Output {
+        var flux: [Double]
+        var inverseVariance: [Double]?
+        /// Continuum (with bands) at 6564 Å, the S/N reference.
+        var referenceLevel: Double
+    }
+
+    /// Renders `object` on `grid`; `noise == false` gives the noiseless model (and no cosmic rays /
+    /// dead pixels), for tests.
+    func render(_ object: SimulatedObject, on grid: SimulationGrid, noise: Bool, rng: inout SeededGenerator) -> Output {
+        let n = grid.count
+        let lambda = grid.wavelength
+        let lo = lambda[0]
+        let hi = lambda[n - 1]
+        let toFrame: (Double) -> Double = { grid.observed(vacuum: $0) }
+
+        // Continuum with calibration and extinction.
+        var cont = [Double](repeating: 0, count: n)
+        let ref = 6564.0
+        let refIndex = grid.nearestIndex(ref)
+        let z = object.redshift
+        lambda.withUnsafeBufferPointer { lam in
+            cont.withUnsafeMutableBufferPointer { c in
+                let mid = 0.5 * (lo + hi)
+                let half = 0.5 * (hi - lo)
+                let coefficients = object.calibration
+                let tau = object.extinction
+                for i in 0..<n {
+                    let l = lam[i]
+                    let shape = Self.continuumShape(object.continuum, at: l / (1 + z))
+                    let x = (l - mid) / half
+                    var logCal = -tau * (ref / l - 1)
+                    if coefficients.count >= 4 {
+                        let x2 = x * x
+                        let p1 = x
+                        let p2 = 0.5 * (3 * x2 - 1)
+                        let p3 = 0.5 * (5 * x2 * x - 3 * x)
+                        let p4 = 0.125 * (35 * x2 * x2 - 30 * x2 + 3)
+                        logCal += coefficients[0] * p1 + coefficients[1] * p2 + coefficients[2] * p3 + coefficients[3] * p4
+                    }
+                    c[i] = shape * exp(logCal)
+                }
+            }
+        }
+        let norm = object.fluxLevel / cont[refIndex]
+        for i in 0..<n { cont[i] *= norm }
+
+        // Lines.
+        var absorb = [Double](repeating: 0, count: n)
+        var emit = [Double](repeating: 0, count: n)
+        var shell = [Double](repeating: 0, count: n)
+        for line in object.lines {
+            let centreGuess = toFrame(line.lambda * (line.shifted ? 1 + z : 1))
+            guard centreGuess > lo - 500, centreGuess < hi + 500 else { continue }
+            let obs = line.observed(
+                redshift: z, instrumentalSigma: grid.instrumentalSigma(at: centreGuess), toFrame: toFrame)
+            let range = grid.indices(from: obs.centre - obs.reach, to: obs.centre + obs.reach)
+            guard !range.isEmpty else { continue }
+            switch line.layer {
+            case .absorption: Self.accumulate(obs, lambda, range, into: &absorb)
+            case .emission: Self.accumulate(obs, lambda, range, into: &emit)
+            case .shell: Self.accumulate(obs, lambda, range, into: &shell)
+            }
+        }
+
+        // Bands (molecular bands shift with the star, telluric ones do not).
+        var band = [Double](repeating: 1, count: n)
+        for b in object.bands {
+            applyBand(b, head: toFrame(b.head * (1 + z)), grid: grid, into: &band)
+        }
+        for b in object.telluric {
+            applyBand(b, head: toFrame(b.head), grid: grid, into: &band)
+        }
+
+        // Noiseless flux.
+        var flux = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let photosphere = band[i] * max(Self.floor, 1 - absorb[i]) + emit[i]
+            flux[i] = cont[i] * photosphere * max(Self.floor, 1 - shell[i])
+        }
+        let referenceLevel = cont[refIndex] * band[refIndex]
+
+        // Arm join: a calibration step redwards of the join.
+        if let join = object.plan.armJoin {
+            let start = grid.lowerIndex(join.lambda)
+            if start < n { for i in start..<n { flux[i] *= join.factor } }
+        }
+        // Sky residuals: unresolved lines at instrumental width, in units of the reference level.
+        for sky in object.plan.skyLines {
+            let centre = toFrame(sky.lambda)
+            let sigma = grid.instrumentalSigma(at: centre)
+            let range = grid.indices(from: centre - 5 * sigma, to: centre + 5 * sigma)
+            for i in range {
+                let x = (lambda[i] - centre) / sigma
+                flux[i] += sky.height * referenceLevel * exp(-0.5 * x * x)
+            }
+        }
+        guard noise else {
+            return Output(flux: flux, inverseVariance: kind == .ccd700 ? nil : [Double](repeating: 1, count: n),
+                          referenceLevel: referenceLevel)
+        }
+
+        // Noise.
+        let survey = kind.isSurvey
+        var ivar = survey ? [Double](repeating: 0, count: n) : []
+        let snr = object.snr
+        let minFlux = 0.02 * referenceLevel
+        for i in 0..<n {
+            var sigma = (max(flux[i], minFlux) * referenceLevel).squareRoot() / snr
+            if survey {
+                let l = lambda[i]
+                sigma *= 1 + 2 * exp(-(l - lo) / 120) + 1.5 * exp((l - hi) / 150)
+                ivar[i] = 1 / (sigma * sigma)
+            }
+            flux[i] += sigma * rng.gaussian()
+        }
+
+        // Cosmic rays: not flagged in ivar.
+        for hit in object.plan.cosmicRays {
+            let start = grid.nearestIndex(toFrame(hit.lambda))
+            for k in 0..<hit.pixels where start + k < n {
+                let shape = k == 0 ? 1.0 : 0.45
+                flux[start + k] += hit.height * referenceLevel * shape
+            }
+        }
+        // Dead pixels: zero flux and zero ivar.
+        for run in object.plan.deadRuns {
+            let start = grid.nearestIndex(toFrame(run.lambda))
+            for k in 0..<run.pixels where start + k < n {
+                flux[start + k] = 0
+                if survey { ivar[start + k] = 0 }
+            }
+        }
+        return Output(flux: flux, inverseVariance: survey ? ivar : nil, referenceLevel: referenceLevel)
+    }
+
+    @inline(__always)
+    private static func accumulate(_ line: ObservedLine, _ lambda: [Double], _ range: Range<Int>, into target: inout [Double]) {
+        for i in range { target[i] += line.value(at: lambda[i]) }
+    }
+
+    /// Multiplies a band (sharp head smoothed by the instrument, exponential decay to the red) into `band`.
+    private func applyBand(_ b: BandHead, head: Double, grid: SimulationGrid, into band: inout [Double]) {
+        let w = grid.instrumentalSigma(at: head)
+        let range = grid.indices(from: head - 8 * w, to: head + 8 * b.length)
+        for i in range {
+            let d = grid.wavelength[i] - head
+            let edge = 1 / (1 + exp(-d / w))
+            band[i] *= 1 - b.depth * edge * exp(-max(0, d) / b.length)
+        }
+    }
+
+    /// The continuum shape at rest wavelength `lambda` (Å), not normalised.
+    @inline(__always)
+    static func continuumShape(_ model: ContinuumModel, at lambda: Double) -> Double {
+        switch model {
+        case .star(let teff):
+            return planck(lambda, teff)
+        case .galaxy(let young):
+            let old = planck(lambda, 4600) / planck(6564, 4600)
+            let hot = planck(lambda, 9500) / planck(6564, 9500)
+            let breakDepth = 0.45 * (1 - young)
+            return ((1 - young) * old + young * hot) * (1 - breakDepth / (1 + exp((lambda - 4000) / 25)))
+        case .qso(let slope):
+            return pow(lambda / 6564, -slope)
+        }
+    }
+
+    /// Planck's B_λ up to a constant: λ⁻⁵ / (exp(hc/λkT) − 1), λ in Å, T in K.
+    @inline(__always)
+    static func planck(_ lambda: Double, _ teff: Double) -> Double {
+        let x = 1.438_776_9e8 / (lambda * teff)
+        let l = lambda * 1e-4
+        return 1 / (l * l * l * l * l * expm1(x))
+    }
+}
