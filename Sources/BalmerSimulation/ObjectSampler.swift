@@ -83,7 +83,14 @@ struct ObjectSampler: Sendable {
 
     /// Most stars within ±100 km/s, a tail out to ±700 km/s.
     func radialVelocity(rng: inout SeededGenerator) -> Double {
-        if rng.chance(0.88) { return max(-100, min(100, rng.normal(0, 40))) }
+        if rng.chance(0.88) {
+            // Truncated normal (σ = 40 km/s) within ±100 km/s.
+            for _ in 0..<16 {
+                let v = rng.normal(0, 40)
+                if abs(v) <= 100 { return v }
+            }
+            return rng.uniform(-100, 100)
+        }
         return rng.sign() * rng.uniform(100, 700)
     }
 
