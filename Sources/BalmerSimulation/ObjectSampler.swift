@@ -138,7 +138,9 @@ struct ObjectSampler: Sendable {
 
     func normalStar(_ subtype: String, rng: inout SeededGenerator) -> SimulatedObject {
         let range = Self.teffRange[subtype] ?? 5200...6000
-        let teff = rng.uniform(range.lowerBound, range.upperBound)
+        // CCD700 training stars stay clean: no K stars cool enough for TiO bands.
+        let lowest = kind.isSurvey ? range.lowerBound : max(range.lowerBound, 4150)
+        let teff = rng.uniform(lowest, range.upperBound)
         let hot = teff >= 7400
         let giant = !hot && subtype != "M-dwarf" && rng.chance(0.3)
         let logg = subtype == "M-dwarf" ? rng.uniform(4.6, 5.2) : (giant ? rng.uniform(2.0, 3.2) : rng.uniform(3.6, 4.5))
@@ -161,7 +163,11 @@ struct ObjectSampler: Sendable {
         case "Be": teff = rng.uniform(12_000, 28_000); vsini = rng.uniform(150, 400)
         case "shell": teff = rng.uniform(9000, 20_000); vsini = rng.uniform(250, 450)
         case "CV": teff = rng.uniform(12_000, 25_000); vsini = rng.uniform(100, 300)
-        case "T Tauri": teff = rng.uniform(3500, 5000); vsini = rng.uniform(5, 40); veiling = rng.uniform(0, 1)
+        case "T Tauri":
+            // Clean CCD700 data: K-type T Tauri stars only (no TiO bands).
+            teff = kind.isSurvey ? rng.uniform(3500, 5000) : rng.uniform(4150, 5000)
+            vsini = rng.uniform(5, 40)
+            veiling = rng.uniform(0, 1)
         case "dMe": teff = rng.uniform(2900, 3800); vsini = rng.uniform(1, 20)
         default: teff = rng.uniform(8000, 16_000); vsini = rng.uniform(50, 250)  // emission-in-absorption
         }

@@ -93,8 +93,9 @@ struct SurveyNaming: Sendable {
         let start2005 = 53_371  // MJD of 2005-01-01
         let firstDay = start2005 + Int(SeededGenerator.mix(seed ^ 0xC0DE) % 2000)
         let day = firstDay + night * 2 + nightRNG.int(0...1)
+        // Evening of `day` to early morning (UT); frames are named after the night's evening date.
         let mjd = Double(day) + rng.uniform(0.8, 1.15)
-        let (year, month, dayOfMonth) = Self.civil(mjd: mjd)
+        let (year, month, dayOfMonth) = Self.civil(mjd: Double(day))
         let fileName: String
         if year <= 2012 {
             let y = Character(Unicode.Scalar(UInt8(97 + (year - 1991))))
