@@ -58,20 +58,23 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// A random sign, +1 or -1.
     mutating func sign() -> Double { chance(0.5) ? 1 : -1 }
 
-    /// Standard normal deviate (Box–Muller, pairs cached).
+    /// Standard normal deviate (Marsaglia's polar method, pairs cached).
     @inline(__always)
     mutating func gaussian() -> Double {
         if let spare = spareGaussian {
             spareGaussian = nil
             return spare
         }
-        var u = unit()
-        while u <= 0 { u = unit() }
-        let v = unit()
-        let r = (-2 * log(u)).squareRoot()
-        let angle = 2 * Double.pi * v
-        spareGaussian = r * sin(angle)
-        return r * cos(angle)
+        while true {
+            let u = 2 * unit() - 1
+            let v = 2 * unit() - 1
+            let s = u * u + v * v
+            if s > 0 && s < 1 {
+                let factor = (-2 * log(s) / s).squareRoot()
+                spareGaussian = v * factor
+                return u * factor
+            }
+        }
     }
 
     /// Normal deviate with the given mean and standard deviation.

@@ -30,34 +30,26 @@ struct SpectrumRenderer {
         let hi = lambda[n - 1]
         let toFrame: (Double) -> Double = { grid.observed(vacuum: $0) }
 
-        // Continuum with calibration and extinction.
-        var cont = [Double](repeating: 0, count: n)
+        // Continuum with calibration and extinction: smooth, so computed exactly every
+        // `stride` pixels (and at the last pixel) and interpolated linearly in between.
         let ref = 6564.0
         let refIndex = grid.nearestIndex(ref)
         let z = object.redshift
-        lambda.withUnsafeBufferPointer { lam in
-            cont.withUnsafeMutableBufferPointer { c in
-                let mid = 0.5 * (lo + hi)
-                let half = 0.5 * (hi - lo)
-                let coefficients = object.calibration
-                let tau = object.extinction
-                for i in 0..<n {
-                    let l = lam[i]
-                    let shape = Self.continuumShape(object.continuum, at: l / (1 + z))
-                    let x = (l - mid) / half
-                    var logCal = -tau * (ref / l - 1)
-                    if coefficients.count >= 4 {
-                        let x2 = x * x
-                        let p1 = x
-                        let p2 = 0.5 * (3 * x2 - 1)
-                        let p3 = 0.5 * (5 * x2 * x - 3 * x)
-                        let p4 = 0.125 * (35 * x2 * x2 - 30 * x2 + 3)
-                        logCal += coefficients[0] * p1 + coefficients[1] * p2 + coefficients[2] * p3 + coefficients[3] * p4
-                    }
-                    c[i] = shape * exp(logCal)
-                }
+        let mid = 0.5 * (lo + hi)
+        let half = 0.5 * (hi - lo)
+        func smoothContinuum(_ l: Double) -> Double {
+            let shape = Self.continuumShape(object.continuum, at: l / (1 + z))
+            var logCal = -object.extinction * (ref / l - 1)
+            let c = object.calibration
+            if c.count >= 4 {
+                let x = (l - mid) / half
+                let x2 = x * x
+                logCal += c[0] * x + c[1] * 0.5 * (3 * x2 - 1) + c[2] * 0.5 * (5 * x2 * x - 3 * x)
+                    + c[3] * 0.125 * (35 * x2 * x2 - 30 * x2 + 3)
             }
+            return shape * exp(logCal)
         }
+        var cont = Self.interpolated(count: n, stride: 8) { smoothContinuum(lambda[$0]) }
         let norm = object.fluxLevel / cont[refIndex]
         for i in 0..<n { cont[i] *= norm }
 
@@ -121,11 +113,14 @@ struct SpectrumRenderer {
         var ivar = survey ? [Double](repeating: 0, count: n) : []
         let snr = object.snr
         let minFlux = 0.02 * referenceLevel
+        // Survey detectors are noisier at both ends of the range.
+        let edge = survey
+            ? Self.interpolated(count: n, stride: 8) { 1 + 2 * exp(-(lambda[$0] - lo) / 120) + 1.5 * exp((lambda[$0] - hi) / 150) }
+            : []
         for i in 0..<n {
             var sigma = (max(flux[i], minFlux) * referenceLevel).squareRoot() / snr
             if survey {
-                let l = lambda[i]
-                sigma *= 1 + 2 * exp(-(l - lo) / 120) + 1.5 * exp((l - hi) / 150)
+                sigma *= edge[i]
                 ivar[i] = 1 / (sigma * sigma)
             }
             flux[i] += sigma * rng.gaussian()
@@ -148,6 +143,23 @@ struct SpectrumRenderer {
             }
         }
         return Output(flux: flux, inverseVariance: survey ? ivar : nil, referenceLevel: referenceLevel)
+    }
+
+    /// `f` evaluated at every `stride`-th index and at the last one, linearly interpolated between.
+    static func interpolated(count n: Int, stride: Int, _ f: (Int) -> Double) -> [Double] {
+        var out = [Double](repeating: 0, count: n)
+        var start = 0
+        var valueStart = f(0)
+        while start < n - 1 {
+            let end = min(start + stride, n - 1)
+            let valueEnd = f(end)
+            let step = (valueEnd - valueStart) / Double(end - start)
+            for k in 0..<(end - start) { out[start + k] = valueStart + step * Double(k) }
+            start = end
+            valueStart = valueEnd
+        }
+        out[n - 1] = valueStart
+        return out
     }
 
     @inline(__always)
