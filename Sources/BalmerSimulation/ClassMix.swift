@@ -1,7 +1,7 @@
 import Foundation
 
 /// Fractions of the three classes in a simulated set. Always normalised to sum to 1.
-public struct ClassMix: Sendable, Equatable {
+public struct ClassMix: Sendable, Equatable, CustomStringConvertible {
     /// Fraction of single-peak emitters, 0…1.
     public var single: Double
     /// Fraction of double-peak emitters, 0…1.

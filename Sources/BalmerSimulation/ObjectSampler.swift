@@ -286,7 +286,7 @@ struct ObjectSampler: Sendable {
         if inWindow {
             let line = rng.pick(zip(LineList.galaxyWindowLines, [0.45, 0.25, 0.1, 0.2]).map { ($0, $1) })
             // H-alpha itself only beyond every stellar velocity (≥ 6600 Å).
-            let target = line == LineList.hAlpha ? rng.uniform(6600, 6725) : rng.uniform(6525, 6725)
+            let target = line == LineList.hAlpha ? rng.uniform(6600, 6725) : windowTarget(rng: &rng)
             z = target / line - 1
         } else {
             z = rng.uniform(0.02, 0.3)
@@ -323,11 +323,18 @@ struct ObjectSampler: Sendable {
         return object
     }
 
+    /// Where a redshifted galaxy/QSO line is put inside the window: anywhere in 6525–6725 Å except
+    /// 6540–6590 Å, where stellar H-alpha lies for |RV| ≤ 700 km/s (so position still tells them apart).
+    func windowTarget(rng: inout SeededGenerator) -> Double {
+        let x = rng.uniform(0, 150)
+        return x < 15 ? 6525 + x : 6590 + (x - 15)
+    }
+
     func qso(rng: inout SeededGenerator) -> SimulatedObject {
         let z: Double
         if rng.chance(0.7) {
             let line = rng.pick(zip(LineList.qsoWindowLines, [0.4, 0.25, 0.15, 0.2]).map { ($0, $1) })
-            z = rng.uniform(6525, 6725) / line - 1
+            z = windowTarget(rng: &rng) / line - 1
         } else {
             z = rng.uniform(0.3, 3.5)
         }
