@@ -26,6 +26,7 @@ struct SpectrumRenderer {
     func render(_ object: SimulatedObject, on grid: SimulationGrid, noise: Bool, rng: inout SeededGenerator) -> Output {
         let n = grid.count
         let lambda = grid.wavelength
+        let survey = kind.isSurvey
         let lo = lambda[0]
         let hi = lambda[n - 1]
         let toFrame: (Double) -> Double = { grid.observed(vacuum: $0) }
@@ -81,10 +82,12 @@ struct SpectrumRenderer {
         }
 
         // Noiseless flux.
-        var flux = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            let photosphere = band[i] * max(Self.floor, 1 - absorb[i]) + emit[i]
-            flux[i] = cont[i] * photosphere * max(Self.floor, 1 - shell[i])
+        var flux = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+            for i in 0..<n {
+                let photosphere = band[i] * max(Self.floor, 1 - absorb[i]) + emit[i]
+                buffer[i] = cont[i] * photosphere * max(Self.floor, 1 - shell[i])
+            }
+            initialized = n
         }
         let referenceLevel = cont[refIndex] * band[refIndex]
 
@@ -109,21 +112,29 @@ struct SpectrumRenderer {
         }
 
         // Noise.
-        let survey = kind.isSurvey
-        var ivar = survey ? [Double](repeating: 0, count: n) : []
         let snr = object.snr
         let minFlux = 0.02 * referenceLevel
         // Survey detectors are noisier at both ends of the range.
         let edge = survey
             ? Self.interpolated(count: n, stride: 8) { 1 + 2 * exp(-(lambda[$0] - lo) / 120) + 1.5 * exp((lambda[$0] - hi) / 150) }
-            : []
-        for i in 0..<n {
-            var sigma = (max(flux[i], minFlux) * referenceLevel).squareRoot() / snr
-            if survey {
-                sigma *= edge[i]
-                ivar[i] = 1 / (sigma * sigma)
+            : [Double](repeating: 1, count: n)
+        var ivar = [Double](repeating: 0, count: survey ? n : 0)
+        flux.withUnsafeMutableBufferPointer { f in
+            edge.withUnsafeBufferPointer { e in
+                if survey {
+                    ivar.withUnsafeMutableBufferPointer { iv in
+                        for i in 0..<n {
+                            let sigma = (max(f[i], minFlux) * referenceLevel).squareRoot() / snr * e[i]
+                            iv[i] = 1 / (sigma * sigma)
+                            f[i] += sigma * rng.gaussian()
+                        }
+                    }
+                } else {
+                    for i in 0..<n {
+                        f[i] += (max(f[i], minFlux) * referenceLevel).squareRoot() / snr * rng.gaussian()
+                    }
+                }
             }
-            flux[i] += sigma * rng.gaussian()
         }
 
         // Cosmic rays: not flagged in ivar.
@@ -164,7 +175,11 @@ struct SpectrumRenderer {
 
     @inline(__always)
     private static func accumulate(_ line: ObservedLine, _ lambda: [Double], _ range: Range<Int>, into target: inout [Double]) {
-        for i in range { target[i] += line.value(at: lambda[i]) }
+        lambda.withUnsafeBufferPointer { l in
+            target.withUnsafeMutableBufferPointer { t in
+                for i in range { t[i] += line.value(at: l[i]) }
+            }
+        }
     }
 
     /// Multiplies a band (sharp head smoothed by the instrument, exponential decay to the red) into `band`.
