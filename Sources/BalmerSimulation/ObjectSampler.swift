@@ -51,6 +51,8 @@ struct ObjectSampler: Sendable {
         let hasSky = survey && rng.chance(Rates.skyResidual)
         let lowSNR = survey && rng.chance(Rates.lowSNR)
 
+        // Very low S/N is decided before the object, so emitters can be made visible at that S/N.
+        let lowSNRValue: Double? = lowSNR ? rng.uniform(2, 5) : nil
         var object: SimulatedObject
         switch label {
         case .other:
@@ -60,17 +62,16 @@ struct ObjectSampler: Sendable {
             case "qso": object = qso(rng: &rng)
             default: object = normalStar(subtype, rng: &rng)
             }
-        case .single:
-            object = emitter(label: .single, subtype: rng.pick(survey ? Self.surveySingles : Self.ccd700Singles), rng: &rng)
-        case .double:
-            object = emitter(label: .double, subtype: rng.pick(survey ? Self.surveyDoubles : Self.ccd700Doubles), rng: &rng)
+            if let snr = lowSNRValue {
+                object.snr = snr
+                if rng.chance(0.5) { object.pipelineClass = "Unknown"; object.pipelineSubclass = "Non" }
+            }
+        case .single, .double:
+            let subtypes = label == .single
+                ? (survey ? Self.surveySingles : Self.ccd700Singles) : (survey ? Self.surveyDoubles : Self.ccd700Doubles)
+            object = emitter(label: label, subtype: rng.pick(subtypes), snr: lowSNRValue, rng: &rng)
         }
-        if lowSNR {
-            object.snr = rng.uniform(2, 5)
-            object.artefacts.append(.lowSNR)
-            if label == .other && rng.chance(0.5) { object.pipelineClass = "Unknown"; object.pipelineSubclass = "Non" }
-        }
-        if object.label.isTarget { ensureVisible(&object, rng: &rng) }
+        if lowSNR { object.artefacts.append(.lowSNR) }
         if hasCosmic { addCosmicRays(&object, rng: &rng) }
         if hasDead { addDeadPixels(&object, rng: &rng) }
         if hasJoin { addArmJoin(&object, rng: &rng) }
@@ -155,7 +156,8 @@ struct ObjectSampler: Sendable {
 
     // MARK: Emitters
 
-    func emitter(label: SpectrumClass, subtype: String, rng: inout SeededGenerator) -> SimulatedObject {
+    /// An emission-line star whose emission is visible at its S/N (`snr` overrides the drawn one).
+    func emitter(label: SpectrumClass, subtype: String, snr: Double?, rng: inout SeededGenerator) -> SimulatedObject {
         let teff: Double
         let vsini: Double
         var veiling = 0.0
@@ -184,18 +186,20 @@ struct ObjectSampler: Sendable {
         object.bands = StellarPhysics.molecularBands(teff: teff, rng: &rng)
         if !object.bands.isEmpty { object.artefacts.append(.molecularBands) }
         object.pipelineSubclass = object.pipelineClass == "STAR" ? StellarPhysics.subclass(teff: teff, dwarf: true) : "Non"
-        object.lines += emissionLines(label: label, subtype: subtype, scale: 1, spread: 1, rng: &rng)
+        if let snr { object.snr = snr }
         if subtype == "T Tauri" {
             object.lines.append(LineComponent(lambda: LineList.lithium, width: 0.3, amplitude: rng.uniform(0.3, 0.6) / 0.75, layer: .absorption))
             if rng.chance(0.4) {
                 object.lines.append(LineComponent(lambda: 6302.05, width: 0.8, amplitude: rng.uniform(0.2, 1.5), layer: .emission))
             }
         }
+        let base = object.lines
+        object.lines = base + visibleEmission(label: label, subtype: subtype, base: base, snr: object.snr, rng: &rng)
         return object
     }
 
     /// The H-alpha (and companion) emission of an emitter. `scale` multiplies heights, `spread`
-    /// separations, so ``ensureVisible(_:rng:)`` can strengthen a profile that came out too weak.
+    /// separations, so ``visibleEmission(label:subtype:base:snr:rng:)`` can strengthen a profile that came out too weak.
     func emissionLines(label: SpectrumClass, subtype: String, scale: Double, spread: Double, rng: inout SeededGenerator) -> [LineComponent] {
         let h = LineList.hAlpha
         var lines: [LineComponent] = []
@@ -257,25 +261,25 @@ struct ObjectSampler: Sendable {
 
     private var checkSigmaSquared: Double { EmissionProfile.checkSigma * EmissionProfile.checkSigma }
 
-    /// Redraws the emission, stronger and wider apart each time, until it is visible at
-    /// LAMOST-like resolution above `max(0.12, 4/(S/N))` (and, for doubles, with two peaks).
-    func ensureVisible(_ object: inout SimulatedObject, rng: inout SeededGenerator) {
-        let minHeight = max(0.12, 4 / object.snr)
-        let kept = object.lines.filter { $0.layer == .absorption && $0.lambda != LineList.lithium }
-        let extra = object.lines.filter { $0.layer == .absorption && $0.lambda == LineList.lithium }
-            + object.lines.filter { $0.layer == .emission && $0.lambda == 6302.05 }
-        var current = object.lines
-        for attempt in 0..<16 {
-            let profile = EmissionProfile.relativeProfile(current)
-            let ok = object.label == .double
+    /// Draws the emission, then redraws it stronger and wider apart while it is not visible at
+    /// LAMOST-like resolution over the `base` lines: at least `max(0.12, 4/(S/N))` above the
+    /// continuum, and for doubles with two peaks (up to 16 redraws).
+    func visibleEmission(
+        label: SpectrumClass, subtype: String, base: [LineComponent], snr: Double, rng: inout SeededGenerator
+    ) -> [LineComponent] {
+        let minHeight = max(0.12, 4 / snr)
+        var emission = emissionLines(label: label, subtype: subtype, scale: 1, spread: 1, rng: &rng)
+        for attempt in 1...16 {
+            let profile = EmissionProfile.relativeProfile(base + emission)
+            let visible = label == .double
                 ? EmissionProfile.isDoublePeakVisible(profile, minHeight: minHeight)
                 : EmissionProfile.isSinglePeakVisible(profile, minHeight: minHeight)
-            if ok { break }
-            let scale = pow(1.35, Double(attempt + 1))
-            let spread = min(1.8, 1 + 0.06 * Double(attempt + 1))
-            current = kept + extra + emissionLines(label: object.label, subtype: object.subtype, scale: scale, spread: spread, rng: &rng)
+            if visible { break }
+            let scale = pow(1.35, Double(attempt))
+            let spread = min(1.8, 1 + 0.06 * Double(attempt))
+            emission = emissionLines(label: label, subtype: subtype, scale: scale, spread: spread, rng: &rng)
         }
-        object.lines = current
+        return emission
     }
 
     // MARK: Galaxies and QSOs

@@ -43,7 +43,7 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// Log-uniform in [lo, hi), both > 0.
     mutating func logUniform(_ lo: Double, _ hi: Double) -> Double {
-        (log(lo) + (log(hi) - log(lo)) * unit()).exponential
+        exp(log(lo) + (log(hi) - log(lo)) * unit())
     }
 
     /// Uniform integer in `range`.
@@ -90,10 +90,4 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
         }
         return options[options.count - 1].0
     }
-}
-
-extension Double {
-    /// e raised to this value (spelled as a property so call sites read left to right).
-    @inline(__always)
-    var exponential: Double { exp(self) }
 }
