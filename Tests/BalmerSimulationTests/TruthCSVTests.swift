@@ -1,0 +1,40 @@
+import BalmerCore
+import Foundation
+import Testing
+
+@testable import BalmerSimulation
+
+@Suite struct TruthCSVTests {
+    let records = [
+        TruthRecord(
+            file: "spec-55919-B5591903_sp01-001.fits", label: .single, subtype: "T Tauri", snr: 23.456789012345,
+            radialVelocity: -123.25, artefacts: ["cosmic-ray", "sky-residual"]),
+        TruthRecord(file: "ua280060.fits", label: .other, subtype: "A", snr: 150, radialVelocity: 0.1, artefacts: []),
+        TruthRecord(
+            file: "odd,\"name\".fits", label: .double, subtype: "shell", snr: 3.3, radialVelocity: 690,
+            artefacts: ["low-snr"]),
+    ]
+
+    @Test func roundTripThroughFile() throws {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("truth-\(UInt64.random(in: 0...UInt64.max)).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try TruthCSV.write(records, to: path)
+        let back = try TruthCSV.read(contentsOf: path)
+        #expect(back == records)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasPrefix("file,class,subtype,snr,radial_velocity,artefacts\n"))
+        #expect(text.contains("cosmic-ray;sky-residual"))
+    }
+
+    @Test func refusesBadContent() {
+        #expect(throws: TruthCSVError.self) { try TruthCSV.records(parsing: "a,b\n") }
+        #expect(throws: TruthCSVError.self) {
+            try TruthCSV.records(parsing: TruthCSV.header + "\nx.fits,weird,A,1,2,\n")
+        }
+        #expect(throws: TruthCSVError.self) {
+            try TruthCSV.records(parsing: TruthCSV.header + "\nx.fits,other,A,abc,2,\n")
+        }
+        #expect(throws: TruthCSVError.self) { try TruthCSV.read(contentsOf: "/nonexistent/truth.csv") }
+    }
+}
