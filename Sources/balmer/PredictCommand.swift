@@ -1,6 +1,8 @@
 import ArgumentParser
 import BalmerCNN
 import BalmerCore
+import BalmerFITS
+import BalmerSimulation
 import Foundation
 
 /// `balmer predict`: class, probabilities and entropy per spectrum.
@@ -15,7 +17,11 @@ struct PredictCommand: AsyncParsableCommand {
     var json = false
     @Option(help: "Compute threads (default: BALMER_THREADS or all processors).")
     var threads: Int?
-    @Argument(help: "Input files (Ondřejov-layout CSV).")
+    @Option(help: "Gaussian blur σ in native pixels for FITS inputs (7 for CCD700 spectra).")
+    var blur: Double?
+    @Option(help: "A truth.csv (as written by balmer simulate): print a confusion summary on stderr.")
+    var truth: String?
+    @Argument(help: "Input: FITS files (.fits, .fits.gz), folders of them, or Ondřejov-layout CSV files.")
     var files: [String]
 
     func validate() throws {
@@ -37,7 +43,8 @@ struct PredictCommand: AsyncParsableCommand {
         do { loaded = try CNNModel.load(contentsOf: model) } catch {
             throw CLIFailure(2, error.description)
         }
-        let inputs = try loadInputs(files)
+        let truthByName = try truth.map(loadTruth)
+        let (inputs, rejects) = try loadInputs(files)
         let size = loaded.architecture.inputSize
         if let bad = inputs.first(where: { $0.features.count != size }) {
             throw CLIFailure(2, "\(bad.id) has \(bad.features.count) points, the model takes \(size)")
@@ -60,30 +67,66 @@ struct PredictCommand: AsyncParsableCommand {
                 out += "\(input.id)  \(names[p.classIndex])  \(probs)  entropy \(fmt(p.entropy))\n"
             }
         }
+        for reject in rejects {
+            out += json ? "{\"id\":\(jsonQuoted(reject.id)),\"class\":null,\"reject\":\(jsonQuoted(reject.reason))}\n"
+                : "\(reject.id)  rejected: \(reject.reason)\n"
+        }
         FileHandle.standardOutput.write(Data(out.utf8))
+        if let truthByName {
+            let predicted = zip(inputs, predictions).map { ($0.id, SpectrumClass(label: names[$1.classIndex])) }
+            let summary = ConfusionSummary(predicted: predicted, rejected: rejects.map(\.id), truth: truthByName)
+            FileHandle.standardError.write(Data(summary.text.utf8))
+        }
     }
 
-    /// Reads every input file into (id, preprocessed features) pairs, in order. Today: Ondřejov
-    /// dataset CSV rows, min–max scaled onto [-1, 1]; rows that cannot be scaled are reported on
-    /// stderr and skipped. Extend here for FITS inputs.
-    func loadInputs(_ paths: [String]) throws -> [(id: String, features: [Float])] {
+    private func loadTruth(_ path: String) throws -> [String: SpectrumClass] {
+        do {
+            let records = try TruthCSV.read(contentsOf: path)
+            var byName: [String: SpectrumClass] = [:]
+            for record in records {
+                byName[record.file] = record.label
+                byName[ConfusionSummary.stem(record.file)] = record.label
+            }
+            return byName
+        } catch {
+            throw CLIFailure(2, "\(path): \(error)")
+        }
+    }
+
+    /// Reads every input into (id, preprocessed features) pairs, in order, and the FITS files
+    /// that yield no features with their reasons. FITS files (and folders of them) are read and
+    /// preprocessed like `balmer inspect` does (id = file name); Ondřejov dataset CSV rows are
+    /// min–max scaled onto [-1, 1] (id = the row's id; rows that cannot be scaled are rejects).
+    func loadInputs(_ paths: [String]) throws -> (inputs: [(id: String, features: [Float])], rejects: [(id: String, reason: String)]) {
         var inputs: [(id: String, features: [Float])] = []
-        var skipped = 0
-        for path in paths {
+        var rejects: [(id: String, reason: String)] = []
+        let expanded = SpectrumFiles.expand(paths)
+        let fitsPaths = expanded.filter { SpectrumFiles.isSpectrumFile($0) }
+        let extractor = FeatureExtractor(config: PreprocessingConfig(blurSigma: blur))
+        let threadCount = threads ?? ComputeThreads.default
+        for extraction in extractor.extract(paths: fitsPaths, threads: threadCount, keepSpectra: false) {
+            let id = (extraction.path as NSString).lastPathComponent
+            switch extraction.features {
+            case .success(let features): inputs.append((id, features))
+            case .failure(let failure): rejects.append((id, failure.description))
+            }
+        }
+        for path in expanded where !SpectrumFiles.isSpectrumFile(path) {
             let rows: [OndrejovDatasetRow]
             do { rows = try OndrejovDatasetCSV.read(contentsOf: path) } catch { throw CLIFailure(2, error.description) }
             for row in rows {
                 var flux = row.flux
                 guard FeatureScaling.minMax(&flux) else {
-                    FileHandle.standardError.write(Data("balmer predict: \(path): \(row.id): flat or non-finite flux, skipped\n".utf8))
-                    skipped += 1
+                    rejects.append((row.id, "flat-flux: flat or non-finite flux"))
                     continue
                 }
                 inputs.append((row.id, flux))
             }
         }
-        if inputs.isEmpty { throw CLIFailure(2, "no usable spectra in \(paths.joined(separator: ", "))\(skipped > 0 ? " (\(skipped) skipped)" : "")") }
-        return inputs
+        if inputs.isEmpty {
+            throw CLIFailure(2, "no usable spectra in \(paths.joined(separator: ", "))\(rejects.isEmpty ? "" : " (\(rejects.count) rejected)")")
+        }
+        return (inputs, rejects)
     }
 }
 

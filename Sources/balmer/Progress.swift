@@ -10,6 +10,7 @@ final class Progress: @unchecked Sendable {
     private var done = 0
     private var lastDraw = 0.0
     private var lastDecile = 0
+    private var drawnDone = -1
     private let start = Date()
     private let interactive = isatty(STDERR_FILENO) == 1
 
@@ -34,11 +35,12 @@ final class Progress: @unchecked Sendable {
     func finish() {
         lock.lock()
         defer { lock.unlock() }
-        draw(elapsed: Date().timeIntervalSince(start))
+        if drawnDone != done { draw(elapsed: Date().timeIntervalSince(start)) }
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     private func draw(elapsed: Double) {
+        drawnDone = done
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let line = String(format: "%@: %d/%d (%.0f%%) %.0f/s ETA %.0fs", label, done, total,

@@ -148,19 +148,6 @@ struct TrainCommand: AsyncParsableCommand {
     }
 }
 
-/// A one-line error for the user and the exit code (1 failure, 2 bad usage or input).
-struct CLIFailure: Error {
-    var code: Int32
-    var message: String
-    init(_ code: Int32, _ message: String) { self.code = code; self.message = message }
-}
-
-/// Prints a one-line usage error on stderr and returns exit code 2 to throw.
-func usageError(_ command: String, _ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("balmer \(command): \(message)\n".utf8))
-    return ExitCode(2)
-}
-
 func fmt(_ v: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", v) }
 
 func duration(_ seconds: Double) -> String {
