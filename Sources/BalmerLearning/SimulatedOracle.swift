@@ -26,7 +26,7 @@ public struct SimulatedOracle: Sendable {
     }
 
     /// FNV-1a of the UTF-8 bytes: stable across processes (unlike `Hasher`).
-    static func stableHash(_ text: String) -> UInt64 {
+    public static func stableHash(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)
