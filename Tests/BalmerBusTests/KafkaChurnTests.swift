@@ -92,6 +92,7 @@ final class Worker: Sendable {
         // Duplicates are possible only for work not yet committed at a hand-over. The mock answers
         // every commit during a rebalance (even the one on revoke) with REBALANCE_IN_PROGRESS, so
         // a hand-over repeats whatever came after the last commit before it: bounded, not zero.
-        #expect(all.count - total < total / 2)
+        // Two hand-overs (B joins, B leaves) repeat each message at most once each.
+        #expect(all.count <= 3 * total)
     }
 }

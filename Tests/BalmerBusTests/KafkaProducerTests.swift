@@ -81,7 +81,8 @@ import Testing
         try cluster.createTopic(topic, partitions: 2)
         let producer = try TestCluster.producer(cluster, properties: ["linger.ms": "3000"])
         let sending = Task { try await TestCluster.produce(producer, topic: topic, count: 200) }
-        #expect(await waitUntil(timeout: .seconds(2)) { producer.outstandingMessages == 200 })
+        // All 200 must be queued (held by linger.ms) before the flush; a loaded machine may take a while.
+        try #require(await waitUntil(timeout: .seconds(30)) { producer.outstandingMessages == 200 })
         try await producer.flush(timeout: .seconds(10))
         #expect(producer.outstandingMessages == 0)
         #expect(try await sending.value.count == 200)
