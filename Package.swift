@@ -75,9 +75,11 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Helpers shared by the test targets: built products, command runner, real data.
+        .target(name: "BalmerTestSupport", path: "Tests/BalmerTestSupport", swiftSettings: strict),
         .testTarget(name: "BalmerCoreTests", dependencies: ["BalmerCore"], swiftSettings: strict),
         .testTarget(
-            name: "BalmerFITSTests", dependencies: ["BalmerFITS", "BalmerCore", "BalmerSimulation"],
+            name: "BalmerFITSTests", dependencies: ["BalmerFITS", "BalmerCore", "BalmerSimulation", "BalmerTestSupport"],
             swiftSettings: strict),
         .testTarget(name: "BalmerCNNTests", dependencies: ["BalmerCNN"], swiftSettings: strict),
         .testTarget(
@@ -87,7 +89,8 @@ let package = Package(
             name: "BalmerLearningTests", dependencies: ["BalmerLearning", "BalmerCore", "BalmerCNN"],
             swiftSettings: strict),
         .testTarget(name: "BalmerStoreTests", dependencies: ["BalmerStore", "BalmerCore"], swiftSettings: strict),
-        .testTarget(name: "BalmerBusTests", dependencies: ["BalmerBus"], swiftSettings: strict),
-        .testTarget(name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS"], swiftSettings: strict),
+        .testTarget(name: "BalmerBusTests", dependencies: ["BalmerBus", "BalmerTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS", "BalmerTestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,5 +1,6 @@
 import BalmerBus
 import Foundation
+import BalmerTestSupport
 import Testing
 
 @Suite struct KafkaCommandTests {
@@ -23,7 +24,7 @@ import Testing
         _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("notes.txt").path, contents: Data())
         let list = folder.appendingPathComponent("list.lst")
         try "# extra file\n\(folder.path)/spec-1.fits\n\n".write(to: list, atomically: true, encoding: .utf8)
-        let publish = try await ProcessRunner.run(["publish", "--brokers", mock.bootstrapServers, "--release", "DR9",
+        let publish = try await CommandRunner.balmer(["publish", "--brokers", mock.bootstrapServers, "--release", "DR9",
                                                    "--survey", "LAMOST", folder.path, list.path])
         #expect(publish.status == 0, "\(publish.stderr)")
         #expect(publish.stdout.contains("published 4 of 4 events to balmer.spectra"))
@@ -49,16 +50,16 @@ import Testing
         _ = FileManager.default.createFile(atPath: file.path, contents: Data())
         defer { try? FileManager.default.removeItem(at: file) }
         // Nothing listens on port 1: the message times out.
-        let result = try await ProcessRunner.run(["publish", "--brokers", "127.0.0.1:1", "--release", "DR1", "--timeout", "1", file.path])
+        let result = try await CommandRunner.balmer(["publish", "--brokers", "127.0.0.1:1", "--release", "DR1", "--timeout", "1", file.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("1 events were not delivered"))
         #expect(result.stdout.contains("published 0 of 1"))
     }
 
     @Test func badUsageExitsTwo() async throws {
-        let noBrokers = try await ProcessRunner.run(["kafka", "mock", "--topics", "bad topic:x"])
+        let noBrokers = try await CommandRunner.balmer(["kafka", "mock", "--topics", "bad topic:x"])
         #expect(noBrokers.status == 2)
-        let missing = try await ProcessRunner.run(["publish", "--brokers", "127.0.0.1:1", "--release", "DR1", "/no/such/folder"])
+        let missing = try await CommandRunner.balmer(["publish", "--brokers", "127.0.0.1:1", "--release", "DR1", "/no/such/folder"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no such file"))
     }

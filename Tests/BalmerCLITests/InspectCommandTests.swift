@@ -1,4 +1,5 @@
 import Foundation
+import BalmerTestSupport
 import Testing
 
 @Suite struct InspectCommandTests {
@@ -21,7 +22,7 @@ import Testing
         #expect(try CommandRunner.balmer(["inspect", "--blur", "-1", "x.fits"]).status == 2)
     }
 
-    @Test(.enabled(if: RealData.directory != nil, "../shared/data/real is absent"))
+    @Test(.enabled(if: RealData.available, "../shared/data/real is absent"))
     func realFilesPrintTheDocumentedKeys() throws {
         let files = RealData.files
         let output = try CommandRunner.balmer(["inspect", "--json"] + files)
@@ -39,10 +40,10 @@ import Testing
     }
 
     /// The features agree with an independent astropy + numpy implementation to 1e-3.
-    @Test(.enabled(if: RealData.directory != nil, "../shared/data/real is absent"), arguments: [nil, 7.0])
+    @Test(.enabled(if: RealData.available, "../shared/data/real is absent"), arguments: [nil, 7.0])
     func realFilesAgreeWithAstropy(blur: Double?) throws {
-        let script = CommandRunner.packageRoot + "/ops/check_features_astropy.py"
-        let balmer = CommandRunner.productsDirectory.appendingPathComponent("balmer").path
+        let script = BuiltProducts.packageRoot + "/ops/check_features_astropy.py"
+        let balmer = BuiltProducts.path(of: "balmer")
         let output = try CommandRunner.run("/usr/bin/env", ["python3", script, "--balmer", balmer]
             + (blur.map { ["--blur", "\($0)"] } ?? []) + RealData.files)
         #expect(output.status == 0, "astropy check failed (ops/test installs python3 with numpy and astropy):\n\(output.stdout)\n\(output.stderr)")

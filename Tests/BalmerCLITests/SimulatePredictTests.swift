@@ -1,4 +1,5 @@
 import Foundation
+import BalmerTestSupport
 import Testing
 
 /// `balmer simulate` → `balmer train` → `balmer predict --truth`, end to end on small data.

@@ -1,5 +1,6 @@
 import BalmerCore
 import Foundation
+import BalmerTestSupport
 import Testing
 @testable import BalmerFITS
 

@@ -1,4 +1,5 @@
 import BalmerCore
+import BalmerTestSupport
 import Testing
 @testable import BalmerFITS
 
