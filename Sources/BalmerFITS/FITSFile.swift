@@ -21,24 +21,94 @@ final class FITSFile {
         self.path = path
     }
 
+    /// The in-memory copy of the file (read-only opens), released after cfitsio has closed it.
+    private var memory: MemoryCells?
+
     deinit {
         if handle != nil {
             var status: Int32 = 0
             ffclos(handle, &status)
         }
+        memory = nil  // after ffclos: cfitsio no longer reads it
     }
 
-    /// Opens an existing file read-only; `.fits.gz` is decompressed in memory.
+    /// Opens an existing file read-only; a gzipped file is decompressed in memory first.
     /// The name is taken literally (no cfitsio extended-filename syntax).
     static func open(path: String) throws -> FITSFile {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw FITSError(.cannotOpen, exists ? "file cannot be opened (permissions?)" : "no such file")
+        }
+        defer { try? handle.close() }
+        let bytes: Data
+        do { bytes = try handle.readToEnd() ?? Data() } catch {
+            throw FITSError(.cannotOpen, "file cannot be read: \(error.localizedDescription)")
+        }
+        return try open(bytes: bytes, name: path)
+    }
+
+    /// Opens a file read-only through cfitsio's own file drivers (gzip included, under its global
+    /// lock). Used as the reference in the preprocessing benchmark.
+    static func openThroughCFITSIO(path: String) throws -> FITSFile {
         var fptr: UnsafeMutablePointer<fitsfile>?
         var status: Int32 = 0
         ffdkopn(&fptr, path, READONLY, &status)
         guard status == 0, let fptr else {
             if fptr != nil { var s: Int32 = 0; ffclos(fptr, &s) }
-            throw openError(status: status, path: path)
+            throw openError(status: status)
         }
         return FITSFile(handle: fptr, path: path)
+    }
+
+    /// Opens FITS bytes (plain or gzipped) held in memory, read-only. `name` is used in messages.
+    ///
+    /// cfitsio keeps a global lock while it opens a compressed file, so thousands of `.fits.gz`
+    /// opened through it run one at a time whatever the thread count; decompressing here first
+    /// (with cfitsio's own inflater) lets every thread work at once.
+    static func open(bytes: Data, name: String) throws -> FITSFile {
+        var buffer: UnsafeMutableRawPointer?
+        var size = 0
+        if bytes.starts(with: [0x1f, 0x8b]) {
+            var status: Int32 = 0
+            var output = malloc(max(bytes.count * 4, 2880))?.assumingMemoryBound(to: CChar.self)
+            var capacity = max(bytes.count * 4, 2880)
+            var length = 0
+            var input = bytes
+            input.withUnsafeMutableBytes { raw in
+                _ = uncompress2mem_from_mem(raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count,
+                                            &output, &capacity, balmer_capped_realloc, &length, &status)
+            }
+            guard status == 0, let output, length > 0 else {
+                free(output)
+                throw FITSError(.truncated, status: status, "gzip stream is truncated, corrupt or larger than 512 MB")
+            }
+            buffer = UnsafeMutableRawPointer(output)
+            size = length
+        } else {
+            guard !bytes.isEmpty, let copy = malloc(bytes.count) else {
+                throw FITSError(.notFITS, "the file is empty")
+            }
+            bytes.copyBytes(to: copy.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+            buffer = copy
+            size = bytes.count
+        }
+        guard size >= 2880, let start = buffer, memcmp(start, "SIMPLE  =", 9) == 0 else {
+            free(buffer)
+            throw FITSError(.notFITS, "not a FITS file (no SIMPLE card at the start)")
+        }
+        // cfitsio keeps the addresses of the buffer pointer and its size for as long as the file
+        // is open, so both live in cells on the heap that the FITSFile owns.
+        let memory = MemoryCells(buffer: buffer, size: size)
+        var fptr: UnsafeMutablePointer<fitsfile>?
+        var status: Int32 = 0
+        ffomem(&fptr, "mem://", READONLY, memory.buffer, memory.size, 0, balmer_capped_realloc, &status)
+        guard status == 0, let fptr else {
+            if fptr != nil { var s: Int32 = 0; ffclos(fptr, &s) }
+            throw openError(status: status)
+        }
+        let file = FITSFile(handle: fptr, path: name)
+        file.memory = memory
+        return file
     }
 
     /// Creates a new file, replacing an existing one. A name ending in `.gz` is written gzipped.
@@ -60,6 +130,7 @@ final class FITSFile {
         var status: Int32 = 0
         ffclos(handle, &status)
         handle = nil
+        memory = nil
         try check(status, "closing the file")
     }
 
@@ -71,25 +142,13 @@ final class FITSFile {
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    private static func openError(status: Int32, path: String) -> FITSError {
+    private static func openError(status: Int32) -> FITSError {
         let text = statusText(status)
-        guard FileManager.default.fileExists(atPath: path) else {
-            return FITSError(.cannotOpen, status: status, "no such file")
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return FITSError(.cannotOpen, status: status, "file cannot be opened: \(text)")
-        }
-        let prefix = [UInt8]((try? handle.read(upToCount: 9)) ?? Data())
-        try? handle.close()
-        if prefix.starts(with: [0x1f, 0x8b]) {
-            return FITSError(.truncated, status: status, "gzip stream is truncated or corrupt: \(text)")
-        }
-        guard prefix.starts(with: Array("SIMPLE  =".utf8)) else {
-            return FITSError(.notFITS, status: status, "not a FITS file (no SIMPLE card at the start)")
-        }
         switch status {
         case END_OF_FILE, READ_ERROR, 414 /* DATA_DECOMPRESSION_ERR */:
             return FITSError(.truncated, status: status, "file is truncated or corrupt: \(text)")
+        case MEMORY_ALLOCATION, FILE_NOT_OPENED:
+            return FITSError(.badHeader, status: status, "the header declares more data than Balmer accepts (512 MB)")
         case 200..<300:
             return FITSError(.badHeader, status: status, "invalid header: \(text)")
         default:
@@ -101,26 +160,45 @@ final class FITSFile {
     /// the file (allowing a missing final padding block). cfitsio itself only notices when the
     /// missing bytes are read.
     func checkComplete() throws {
-        let (dataEnd, size) = try dataEndAndFileSize()
-        if dataEnd - 2880 >= size {
-            throw FITSError(.truncated, "file ends at byte \(size) but its data runs to byte \(dataEnd)")
+        let (dataStart, dataEnd, size) = try extent()
+        // The data proper ends before the padding to 2880 bytes; a file may lack that padding.
+        let needed = dataBytes().map { dataStart + $0 } ?? dataEnd - 2879
+        if size < needed {
+            throw FITSError(.truncated, "file ends at byte \(size) but its data runs to byte \(needed)")
         }
+    }
+
+    /// Bytes of data the current header declares: |BITPIX|/8 · GCOUNT · (PCOUNT + ∏ NAXISn).
+    private func dataBytes() -> Int64? {
+        guard let bitpix = header.double("BITPIX"), let naxis = header.double("NAXIS"), naxis >= 0, naxis <= 999 else {
+            return nil
+        }
+        var product: Int64 = naxis == 0 ? 0 : 1
+        for axis in stride(from: 1, through: Int(naxis), by: 1) {
+            guard let length = header.double("NAXIS\(axis)"), length >= 0, length < 1e15 else { return nil }
+            product = product.multipliedReportingOverflow(by: Int64(length)).partialValue
+        }
+        let pcount = Int64(header.double("PCOUNT") ?? 0)
+        let gcount = Int64(header.double("GCOUNT") ?? 1)
+        return Int64(abs(bitpix)) / 8 * gcount * (pcount + product)
     }
 
     /// Whether bytes follow the current HDU (an extension, complete or not).
     func hasBytesAfterCurrentHDU() throws -> Bool {
-        let (dataEnd, size) = try dataEndAndFileSize()
+        let (_, dataEnd, size) = try extent()
         return size > dataEnd
     }
 
-    private func dataEndAndFileSize() throws -> (dataEnd: Int64, fileSize: Int64) {
+    /// Where the current HDU's data starts and (padded) ends, and the file's real size.
+    private func extent() throws -> (dataStart: Int64, dataEnd: Int64, fileSize: Int64) {
         var headerStart: Int64 = 0
         var dataStart: Int64 = 0
         var dataEnd: Int64 = 0
         var status: Int32 = 0
         ffghadll(handle, &headerStart, &dataStart, &dataEnd, &status)
         try check(status, "locating the HDU's data")
-        return (dataEnd, handle?.pointee.Fptr?.pointee.filesize ?? .max)
+        let size = memory.map { Int64($0.originalSize) } ?? handle?.pointee.Fptr?.pointee.filesize ?? .max
+        return (dataStart, dataEnd, size)
     }
 
     func check(_ status: Int32, _ what: @autoclosure () -> String) throws {
@@ -286,5 +364,28 @@ extension FITSFile {
             try check(status, "reading string column \(column)")
         }
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// A malloc'd FITS image in memory and the two cells cfitsio's memory driver points into.
+final class MemoryCells {
+    let buffer: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    let size: UnsafeMutablePointer<Int>
+    /// The file's real length. cfitsio's memory driver may grow the buffer to the size the
+    /// header declares, so its own `filesize` cannot reveal a truncated file.
+    let originalSize: Int
+
+    init(buffer bytes: UnsafeMutableRawPointer?, size count: Int) {
+        originalSize = count
+        buffer = .allocate(capacity: 1)
+        buffer.initialize(to: bytes)
+        size = .allocate(capacity: 1)
+        size.initialize(to: count)
+    }
+
+    deinit {
+        free(buffer.pointee)
+        buffer.deallocate()
+        size.deallocate()
     }
 }

@@ -58,12 +58,25 @@ import Testing
             let path = directory + "/whole.fits"
             try SpectrumFileWriter().write(LayoutRoundTripTests.spectrum(for: layout), as: layout, to: path)
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-            for fraction in [0.3, 0.6, 0.95] {
+            for fraction in [0.3, 0.6, 0.85] {
                 let cut = Array(bytes.prefix(Int(Double(bytes.count) * fraction)))
                 let failure = try error(reading: cut, name: "\(layout.rawValue)-\(fraction).fits")
                 #expect(failure.kind != .cfitsio || failure.status != 0, "\(layout) at \(fraction)")
             }
         }
+    }
+
+    @Test func aMissingFinalPaddingIsTolerated() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/iraf.fits"
+        try SpectrumFileWriter().write(LayoutRoundTripTests.spectrum(for: .ondrejovIRAF), as: .ondrejovIRAF, to: path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let unpadded = bytes.prefix(2880 + 1997 * 4)  // header block + float32 data, no padding
+        try unpadded.write(to: URL(fileURLWithPath: path))
+        #expect(try SpectrumFileReader().read(path: path).flux.count == 1997)
+        try unpadded.dropLast(4).write(to: URL(fileURLWithPath: path))
+        #expect(throws: FITSError.self) { try SpectrumFileReader().read(path: path) }
     }
 
     @Test func enormousAxesAreRefusedBeforeAllocating() throws {
