@@ -70,8 +70,11 @@ final class FITSFile {
         var size = 0
         if bytes.starts(with: [0x1f, 0x8b]) {
             var status: Int32 = 0
-            var output = malloc(max(bytes.count * 4, 2880))?.assumingMemoryBound(to: CChar.self)
-            var capacity = max(bytes.count * 4, 2880)
+            // The gzip trailer's ISIZE is the inflated length (mod 2³²): allocate it once, so a
+            // LAMOST file (≈ 110 kB) needs no regrowth and stays below malloc's mmap threshold.
+            let trailer = bytes.suffix(4).reduce(into: (value: 0, shift: 0)) { $0.value |= Int($1) << $0.shift; $0.shift += 8 }
+            var capacity = min(max(trailer.value, 2880), 64 << 20)
+            var output = malloc(capacity)?.assumingMemoryBound(to: CChar.self)
             var length = 0
             var input = bytes
             input.withUnsafeMutableBytes { raw in
@@ -230,18 +233,27 @@ final class FITSFile {
         return type
     }
 
-    /// Reads every keyword of the current HDU in one pass.
+    /// Reads every card of the current HDU (one `ffgrec` per card, no formatting).
     private func readHeader() throws -> FITSHeader {
-        var text: UnsafeMutablePointer<CChar>?
         var count: Int32 = 0
+        var more: Int32 = 0
         var status: Int32 = 0
-        ffhdr2str(handle, 1, nil, 0, &text, &count, &status)
-        defer { if let text { var s: Int32 = 0; fffree(text, &s) } }
-        try check(status, "reading the header")
-        guard let text else { return FITSHeader() }
-        return text.withMemoryRebound(to: UInt8.self, capacity: Int(count) * 80) {
-            FITSHeader(cards: UnsafeBufferPointer(start: $0, count: Int(count) * 80))
+        ffghsp(handle, &count, &more, &status)
+        try check(status, "reading the header size")
+        guard count > 0, count < 100_000 else { return FITSHeader() }
+        var cards = [UInt8](repeating: UInt8(ascii: " "), count: Int(count) * 80)
+        var card = [CChar](repeating: 0, count: 81)
+        for index in 1...count {
+            ffgrec(handle, index, &card, &status)
+            guard status == 0 else { break }
+            card.withUnsafeBytes { raw in
+                let length = min(80, strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), 80))
+                let offset = Int(index - 1) * 80
+                for i in 0..<length { cards[offset + i] = raw[i] }
+            }
         }
+        try check(status, "reading header cards")
+        return FITSHeader(cards: cards)
     }
 
     var isBinaryTable: Bool {

@@ -1,24 +1,40 @@
 /// The keywords of one HDU, parsed once from its 80-character cards.
 ///
-/// Reading the header in one pass is much cheaper than asking cfitsio for each keyword (every
-/// miss scans the whole header and takes cfitsio's global lock to record an error message).
+/// Reading the cards once is much cheaper than asking cfitsio for each keyword (every miss scans
+/// the whole header and takes cfitsio's global lock to record an error message).
 struct FITSHeader {
-    /// Raw value text per keyword: strings unquoted (with `''` unescaped) and trimmed at the end;
-    /// other values trimmed. The first occurrence of a keyword wins.
-    private(set) var values: [String: String] = [:]
+    /// The header's cards, 80 bytes each, as read from the file.
+    private let cards: [UInt8]
 
-    init() {}
+    init() {
+        cards = []
+    }
 
-    /// Parses concatenated 80-character cards.
-    init(cards: UnsafeBufferPointer<UInt8>) {
-        var start = 0
-        while start + 10 <= cards.count {
-            let card = UnsafeBufferPointer(rebasing: cards[start..<min(start + 80, cards.count)])
-            start += 80
-            guard card[8] == UInt8(ascii: "="), card[9] == UInt8(ascii: " ") else { continue }
-            let key = String(decoding: card[0..<8], as: UTF8.self).trimmingTrailingSpaces()
-            guard !key.isEmpty, values[key] == nil, let value = Self.value(of: card) else { continue }
-            values[key] = value
+    /// Keeps concatenated 80-character cards; values are parsed on lookup.
+    init(cards: [UInt8]) {
+        self.cards = cards
+    }
+
+    /// The raw value text of the first card named `key`: strings unquoted (with `''` unescaped)
+    /// and trimmed at the end; other values trimmed. A linear scan over a few hundred cards with
+    /// byte comparisons is cheaper than building a dictionary of every card.
+    private func value(_ key: String) -> String? {
+        let name = Array(key.utf8)
+        guard name.count <= 8 else { return nil }
+        return cards.withUnsafeBufferPointer { all -> String? in
+            var start = 0
+            while start + 80 <= all.count {
+                defer { start += 80 }
+                guard all[start + 8] == UInt8(ascii: "="), all[start + 9] == UInt8(ascii: " ") else { continue }
+                var matches = true
+                for i in 0..<8 where all[start + i] != (i < name.count ? name[i] : UInt8(ascii: " ")) {
+                    matches = false
+                    break
+                }
+                guard matches else { continue }
+                return Self.value(of: UnsafeBufferPointer(rebasing: all[start..<(start + 80)]))
+            }
+            return nil
         }
     }
 
@@ -51,18 +67,18 @@ struct FITSHeader {
     }
 
     /// A keyword as text, `nil` when absent or blank.
-    func string(_ key: String) -> String? { values[key] }
+    func string(_ key: String) -> String? { value(key) }
 
     /// A keyword as a finite number (numeric strings and Fortran `D` exponents convert), else `nil`.
     func double(_ key: String) -> Double? {
-        guard let text = values[key]?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard let text = value(key)?.trimmingCharacters(in: .whitespaces) else { return nil }
         let value = Double(text) ?? Double(text.replacingOccurrences(of: "D", with: "E"))
         return value.flatMap { $0.isFinite ? $0 : nil }
     }
 
     /// A logical keyword (`T` / `F`), `nil` when absent or not logical.
     func bool(_ key: String) -> Bool? {
-        switch values[key] {
+        switch value(key) {
         case "T": true
         case "F": false
         default: nil

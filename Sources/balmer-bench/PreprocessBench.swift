@@ -32,21 +32,29 @@ struct PreprocessBench: ParsableCommand {
         let extractor = FeatureExtractor(config: .survey)
         var bestExtract = 0.0
         var bestRead = 0.0
+        var cpuExtract = Double.infinity
+        var cpuRead = Double.infinity
         var rejected = 0
         for _ in 0..<rounds {
             var start = monotonicSeconds()
+            var cpu = processCPUSeconds()
             let results = extractor.extract(paths: paths, threads: threads, keepSpectra: false)
             bestExtract = max(bestExtract, Double(paths.count) / (monotonicSeconds() - start))
+            cpuExtract = min(cpuExtract, (processCPUSeconds() - cpu) / Double(paths.count))
             rejected = results.filter { if case .failure = $0.features { true } else { false } }.count
             start = monotonicSeconds()
+            cpu = processCPUSeconds()
             try bareRead(paths)
             bestRead = max(bestRead, Double(paths.count) / (monotonicSeconds() - start))
+            cpuRead = min(cpuRead, (processCPUSeconds() - cpu) / Double(paths.count))
         }
         guard rejected == 0 else { throw ValidationError("\(rejected) benchmark files were rejected") }
         var report = BenchReport()
         report.add("preprocess", "read_preprocess_gz_lamost", bestExtract, "spectra/s")
         report.add("preprocess", "cfitsio_bare_read_gz_lamost", bestRead, "files/s")
         report.add("preprocess", "fraction_of_cfitsio", bestExtract / bestRead, "ratio")
+        report.add("preprocess", "cpu_per_spectrum_read_preprocess", cpuExtract * 1e6, "µs")
+        report.add("preprocess", "cpu_per_file_cfitsio_bare_read", cpuRead * 1e6, "µs")
         report.add("preprocess", "threads", Double(threads), "threads")
         report.print()
     }
