@@ -28,8 +28,8 @@ struct ExperimentCommand: AsyncParsableCommand {
     @Option(help: "… this many times.") var times = 3
     @Option(help: "Query strategy: entropy, margin, least-confidence, random.") var strategy = "entropy"
     @Option(help: "At most this many queried spectra from one plate per batch.") var maxPerPlate: Int?
-    @Option(help: "Epochs at most per training inside the loop.") var loopEpochs = 15
-    @Option(help: "Epochs at most for the long (final and baseline) training.") var finalEpochs = 60
+    @Option(help: "Epochs at most per training inside the loop (the paper's speeded-up regime).") var loopEpochs = 4
+    @Option(help: "Epochs at most for the long (final and baseline) training.") var finalEpochs = 15
     @Option(help: "Simulated oracle error rate.") var oracleError = 0.0
     @Option(help: "Baseline runs (0 to skip).") var baselineRuns = 3
     @Option(help: "Seed.") var seed: UInt64 = 1
