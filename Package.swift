@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "BalmerFITS", targets: ["BalmerFITS"]),
         .library(name: "BalmerCNN", targets: ["BalmerCNN"]),
         .library(name: "BalmerStore", targets: ["BalmerStore"]),
+        .library(name: "BalmerService", targets: ["BalmerService"]),
+        .executable(name: "balmerd", targets: ["balmerd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,6 +60,18 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // The daemon's wiring: configuration, ingest pipeline, systemd notify, health/metrics.
+        .target(
+            name: "BalmerService",
+            dependencies: [
+                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerStore", "BalmerBus",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "balmerd",
+            dependencies: ["BalmerService", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .executableTarget(
             name: "balmer",
             dependencies: [
@@ -70,6 +84,7 @@ let package = Package(
             name: "balmer-bench",
             dependencies: [
                 "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerLearning", "BalmerStore",
+                "BalmerBus", "BalmerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -88,6 +103,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BalmerStoreTests", dependencies: ["BalmerStore", "BalmerCore"], swiftSettings: strict),
         .testTarget(name: "BalmerBusTests", dependencies: ["BalmerBus"], swiftSettings: strict),
+        .testTarget(
+            name: "BalmerServiceTests",
+            dependencies: ["BalmerService", "BalmerBus", "BalmerStore", "BalmerFITS", "BalmerCNN", "BalmerCore"],
+            swiftSettings: strict),
         .testTarget(name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS"], swiftSettings: strict),
     ]
 )
