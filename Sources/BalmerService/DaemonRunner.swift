@@ -45,8 +45,9 @@ public enum DaemonRunner {
         hup.setEventHandler {
             do {
                 let fresh = try DaemonConfiguration(config: try ConfigReader(arguments: arguments))
-                ReloadableLogHandler.level.withLock { $0 = fresh.logLevel }
+                // Logged before the change, so that it shows even when the new level is quieter.
                 logger.notice("reloaded", metadata: ["log.level": "\(fresh.logLevel)"])
+                ReloadableLogHandler.level.withLock { $0 = fresh.logLevel }
             } catch {
                 logger.error("reload failed: keeping the running configuration", metadata: ["error": "\(error)"])
             }

@@ -14,6 +14,12 @@ public final class IngestCounters: Sendable {
         /// Seconds spent in the CNN, summed, and spectra scored.
         public var cnnSeconds = 0.0
         public var scored = 0
+        /// Seconds spent decoding events and reading + preprocessing files, summed.
+        public var extractSeconds = 0.0
+        /// Seconds spent in the PostgreSQL transaction (and dead letters), summed.
+        public var storeSeconds = 0.0
+        /// Seconds spent committing offsets, summed.
+        public var commitSeconds = 0.0
         /// Latency of the last batch (poll → commit) in seconds.
         public var lastBatchSeconds = 0.0
         /// Event-to-commit latencies in seconds of the most recent events (at most 200 000).

@@ -75,8 +75,9 @@ public final class IngestPipeline: Sendable {
             let messages = await consumer.poll(max: configuration.ingest.batchSize, timeout: batchTimeout)
             if messages.isEmpty { continue }
             let started = ContinuousClock.now
-            let prepared: PreparedBatch
+            var prepared: PreparedBatch
             do { prepared = try await prepare(messages) } catch { failure = error; break }
+            prepared.extractSeconds = (ContinuousClock.now - started).seconds - prepared.cnnSeconds
             let previous = inFlight.last
             inFlight.append(Task {
                 try await previous?.value
@@ -116,6 +117,7 @@ public final class IngestPipeline: Sendable {
         var consumed = 0
         var dropped = 0
         var cnnSeconds = 0.0
+        var extractSeconds = 0.0
     }
 
     /// Decodes, reads, preprocesses and scores one batch (compute on threads of its own).
@@ -201,6 +203,7 @@ public final class IngestPipeline: Sendable {
         }
         let ingest = IngestBatch(spectra: batch.spectra, probabilities: batch.probabilities,
                                  modelVersion: model.version, rejects: batch.rejects)
+        let storeStart = ContinuousClock.now
         try await retrying("store batch") { try await self.store.storeIngestBatch(ingest) }
         for letter in batch.deadLetters {
             try await retrying("send dead letter") {
@@ -211,11 +214,14 @@ public final class IngestPipeline: Sendable {
                 }
             }
         }
+        let storeSeconds = (ContinuousClock.now - storeStart).seconds
+        let commitStart = ContinuousClock.now
         let toCommit = tracker.markDurable(batch.offsets, epochs: batch.epochs)
         do { try await commit(toCommit) } catch {
             // Retriable during rebalances; the next batch (or the revoke) commits later offsets.
             logger.warning("offset commit failed; will commit with the next batch", metadata: ["error": "\(error)"])
         }
+        let commitSeconds = (ContinuousClock.now - commitStart).seconds
         let elapsed = (ContinuousClock.now - started).seconds
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         let latencies = batch.timestamps.map { Double(nowMs - $0) / 1000 }
@@ -228,6 +234,9 @@ public final class IngestPipeline: Sendable {
             c.batchSeconds += elapsed
             c.lastBatchSeconds = elapsed
             c.cnnSeconds += batch.cnnSeconds
+            c.extractSeconds += batch.extractSeconds
+            c.storeSeconds += storeSeconds
+            c.commitSeconds += commitSeconds
             c.scored += batch.spectra.count
             c.recordLatencies(latencies)
         }

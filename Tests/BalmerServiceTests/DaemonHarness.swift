@@ -139,20 +139,22 @@ final class DaemonProcess: Sendable {
     let logPath: String
 
     init(brokers: String, schema: String, group: String = "balmerd-test", model: String?, logDirectory: String,
-         name: String, extra: [String] = []) throws {
+         name: String, extra: [String] = [], environment extraEnvironment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = DaemonHarness.productsDirectory.appendingPathComponent("balmerd")
         var arguments = [
             "--kafka.brokers", brokers, "--kafka.group", group, "--database.schema", schema,
             "--kafka.session-timeout-ms", "6000", "--kafka.heartbeat-interval-ms", "500",
             "--ingest.batch-size", "64", "--ingest.batch-timeout-ms", "100", "--compute.threads", "2",
-            "--http.port", "0", "--shutdown.timeout-seconds", "20", "--log.level", "debug",
+            "--shutdown.timeout-seconds", "20",
         ]
+        if !extra.contains("--config") { arguments += ["--log.level", "debug", "--http.port", "0"] }
         if let model { arguments += ["--model.file", model] }
         process.arguments = arguments + extra
         var environment = ProcessInfo.processInfo.environment
         environment["BALMER_DATABASE_URL"] = try DaemonHarness.databaseURL()
         environment.removeValue(forKey: "NOTIFY_SOCKET")
+        environment.merge(extraEnvironment) { $1 }
         process.environment = environment
         logPath = logDirectory + "/\(name).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)

@@ -26,7 +26,14 @@ import Testing
         try await producer.send(SpectrumEvent(spectrumID: "missing", survey: "LAMOST", release: "DR9", location: dir + "/nope.fits"))
         try await producer.send(SpectrumEvent(spectrumID: "corrupt", survey: "LAMOST", release: "DR9", location: "file://" + corrupt))
 
-        let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "a")
+        let notify = try NotifyListener(directory: dir)
+        defer { notify.close() }
+        let port = freePort()
+        let configFile = dir + "/balmer.json"
+        try #"{"log": {"level": "debug"}, "http": {"port": \#(port)}}"#.write(toFile: configFile, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "a",
+                                       extra: ["--config", configFile],
+                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         defer { daemon.kill9() }
         let store = try DaemonHarness.store(schema: schema)
         defer { Task { [store] in await store.pool.close(); try? await DaemonHarness.dropSchema(schema) } }
@@ -64,7 +71,23 @@ import Testing
         #expect(Set(letters.compactMap(\.originalKey)) == ["bad-json", "future", "missing", "corrupt"])
         #expect(letters.allSatisfy { !$0.reason.isEmpty })
 
+        // Operations: systemd notifications, metrics and health, SIGHUP reload.
+        #expect(notify.contains("READY=1"))
+        #expect(try await DaemonHarness.eventually(timeout: .seconds(5)) { notify.contains("WATCHDOG=1") })
+        let metrics = try #require(httpGet(port: port, path: "/metrics"))
+        #expect(metrics.0 == 200)
+        #expect(metrics.1.contains("balmer_ingest_stored_total \(Double(count))"))
+        #expect(metrics.1.contains("balmer_ingest_rejected_total 4.0"))
+        #expect(metrics.1.contains("balmer_kafka_consumer_lag{topic=\"balmer.spectra\""))
+        #expect(httpGet(port: port, path: "/readyz")?.0 == 200)
+        #expect(httpGet(port: port, path: "/healthz")?.0 == 200)
+        #expect(httpGet(port: port, path: "/nope")?.0 == 404)
+        try #"{"log": {"level": "notice"}, "http": {"port": \#(port)}}"#.write(toFile: configFile, atomically: true, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        #expect(try await DaemonHarness.eventually(timeout: .seconds(5)) { daemon.log.contains("log.level=notice") })
+
         #expect(await daemon.terminate() == 0)
+        #expect(notify.contains("STOPPING=1"))
         #expect(daemon.finalConsumed == count + 4, "consumed = stored + rejected")
     }
 
