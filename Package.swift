@@ -22,6 +22,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // balmerd's metrics: the swift-metrics API, exported by swift-prometheus (Atomics + CoreMetrics only).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System-library shims: each is imported by exactly one Swift target.
@@ -66,11 +69,17 @@ let package = Package(
             dependencies: [
                 "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerStore", "BalmerBus",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "balmerd",
-            dependencies: ["BalmerService", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BalmerService", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "balmer",

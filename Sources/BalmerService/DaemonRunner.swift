@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Prometheus
 
 /// The daemon's process-level wiring (signals, systemd notify, metrics listener, watchdog) around
 /// the pipeline; `balmerd`'s `main` bootstraps logging and calls ``run(configuration:arguments:)``.
@@ -8,7 +9,9 @@ import Logging
 public enum DaemonRunner {
     /// Runs until SIGTERM/SIGINT (drain, commit, exit status 0) or a fatal error (1).
     /// `arguments` are re-read on SIGHUP to reload `log.level`.
-    public static func run(configuration: DaemonConfiguration, arguments: [String]) async -> Int32 {
+    /// `registry` is what `/metrics` serves (the process bootstraps swift-metrics with it).
+    public static func run(configuration: DaemonConfiguration, arguments: [String],
+                           registry: PrometheusCollectorRegistry) async -> Int32 {
         let logger = Logger(label: "balmerd")
         logger.info("starting", metadata: configuration.logMetadata)
 
@@ -57,7 +60,7 @@ public enum DaemonRunner {
         let http: HealthServer?
         if configuration.httpPort > 0 {
             do {
-                http = try HealthServer(host: configuration.httpHost, port: configuration.httpPort, pipeline: pipeline, logger: logger)
+                http = try HealthServer(host: configuration.httpHost, port: configuration.httpPort, pipeline: pipeline, registry: registry, logger: logger)
                 http?.start()
             } catch {
                 logger.error("metrics listener not started", metadata: ["error": "\(error)"])

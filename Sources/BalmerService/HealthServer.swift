@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Logging
+import Prometheus
 
 /// A tiny HTTP/1.0 listener (one thread, one request per connection) for `/metrics`
 /// (Prometheus text format 0.0.4), `/healthz` (200 while the ingest loop turns) and `/readyz`
@@ -12,6 +13,7 @@ import Logging
 public final class HealthServer: Sendable {
     private let fd: Int32
     private let pipeline: IngestPipeline
+    private let registry: PrometheusCollectorRegistry
     private let logger: Logger
     /// The bound port (useful with port 0).
     public let port: Int
@@ -20,7 +22,8 @@ public final class HealthServer: Sendable {
         public var description: String
     }
 
-    public init(host: String, port: Int, pipeline: IngestPipeline, logger: Logger) throws {
+    /// Serves `registry` (the one the process's `PrometheusMetricsFactory` writes to).
+    public init(host: String, port: Int, pipeline: IngestPipeline, registry: PrometheusCollectorRegistry, logger: Logger) throws {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
@@ -52,6 +55,7 @@ public final class HealthServer: Sendable {
         self.fd = fd
         self.port = Int(UInt16(bigEndian: actual.sin_port))
         self.pipeline = pipeline
+        self.registry = registry
         self.logger = logger
     }
 
@@ -80,7 +84,8 @@ public final class HealthServer: Sendable {
         let (status, type, body): (String, String, String)
         switch path {
         case "/metrics":
-            (status, type, body) = ("200 OK", "text/plain; version=0.0.4", MetricsText.render(pipeline))
+            pipeline.refreshGauges()
+            (status, type, body) = ("200 OK", "text/plain; version=0.0.4", registry.emitToString())
         case "/healthz":
             (status, type, body) = pipeline.isAlive(within: 30) || pipeline.isStopping
                 ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", "stalled\n")
@@ -99,30 +104,5 @@ public final class HealthServer: Sendable {
             if w <= 0 { return }
             sent += w
         }
-    }
-}
-
-/// The Prometheus text exposition of the pipeline's counters.
-enum MetricsText {
-    static func render(_ pipeline: IngestPipeline) -> String {
-        let c = pipeline.counters.snapshot
-        var out = ""
-        func metric(_ name: String, _ type: String, _ help: String, _ value: Double, labels: String = "") {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name)\(labels) \(value)\n"
-        }
-        metric("balmer_ingest_consumed_total", "counter", "Events consumed.", Double(c.consumed))
-        metric("balmer_ingest_stored_total", "counter", "Spectra stored with scores.", Double(c.stored))
-        metric("balmer_ingest_rejected_total", "counter", "Events or files rejected.", Double(c.rejected))
-        metric("balmer_ingest_dropped_total", "counter", "Events of revoked partitions left to their next owner.", Double(c.dropped))
-        metric("balmer_ingest_batches_total", "counter", "Micro-batches committed.", Double(c.batches))
-        metric("balmer_ingest_batch_seconds_sum", "counter", "Seconds from poll to commit, summed over batches.", c.batchSeconds)
-        metric("balmer_ingest_last_batch_seconds", "gauge", "Poll-to-commit seconds of the last batch.", c.lastBatchSeconds)
-        metric("balmer_cnn_spectra_per_second", "gauge", "CNN throughput over the run.",
-               c.cnnSeconds > 0 ? Double(c.scored) / c.cnnSeconds : 0)
-        out += "# HELP balmer_kafka_consumer_lag Messages not yet consumed per partition.\n# TYPE balmer_kafka_consumer_lag gauge\n"
-        for (p, lag) in pipeline.consumer.lag().sorted(by: { $0.key < $1.key }) {
-            out += "balmer_kafka_consumer_lag{topic=\"\(p.topic)\",partition=\"\(p.partition)\"} \(lag)\n"
-        }
-        return out
     }
 }

@@ -26,6 +26,7 @@ public final class IngestPipeline: Sendable {
     let extractor: FeatureExtractor
     let predictor: PredictorBox
     public let counters: IngestCounters
+    let metrics = IngestMetrics()
     let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
     /// Seconds since 1970 of the last loop turn (for the systemd watchdog and `/healthz`).
@@ -58,6 +59,9 @@ public final class IngestPipeline: Sendable {
 
     /// Whether the pipeline is running and owns at least one partition (or none exist yet).
     public var isReady: Bool { ready.load(ordering: .relaxed) && !isStopping }
+
+    /// Refreshes the scrape-time gauges (consumer lag per partition).
+    public func refreshGauges() { metrics.recordLag(consumer.lag()) }
 
     /// Consumes until ``requestStop()``; then drains the batches in hand, commits, leaves the group.
     public func run() async throws {
@@ -240,6 +244,14 @@ public final class IngestPipeline: Sendable {
             c.scored += batch.spectra.count
             c.recordLatencies(latencies)
         }
+        metrics.consumed.increment(by: batch.consumed)
+        metrics.stored.increment(by: batch.spectra.count)
+        metrics.rejected.increment(by: batch.rejects.count)
+        if dropped > 0 { metrics.dropped.increment(by: dropped) }
+        metrics.batches.increment()
+        metrics.batchDuration.recordSeconds(elapsed)
+        if batch.cnnSeconds > 0 { metrics.cnnThroughput.record(Double(batch.spectra.count) / batch.cnnSeconds) }
+        metrics.recordLag(consumer.lag())
         let totals = counters.snapshot
         logger.debug("batch committed", metadata: [
             "consumed": "\(batch.consumed)", "stored": "\(batch.spectra.count)", "rejected": "\(batch.rejects.count)",

@@ -2,6 +2,8 @@ import BalmerService
 import Dispatch
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 
 // balmerd: the streaming ingest daemon. Configuration: see DaemonConfiguration (command line
 // `--key value`, environment BALMER_*, $CREDENTIALS_DIRECTORY, `--config FILE`, defaults).
@@ -34,4 +36,6 @@ do {
 
 ReloadableLogHandler.level.withLock { $0 = configuration.logLevel }
 LoggingSystem.bootstrap { ReloadableLogHandler(label: $0) }
-exit(await DaemonRunner.run(configuration: configuration, arguments: arguments))
+let registry = PrometheusCollectorRegistry()
+MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+exit(await DaemonRunner.run(configuration: configuration, arguments: arguments, registry: registry))

@@ -76,8 +76,10 @@ import Testing
         #expect(try await DaemonHarness.eventually(timeout: .seconds(5)) { notify.contains("WATCHDOG=1") })
         let metrics = try #require(httpGet(port: port, path: "/metrics"))
         #expect(metrics.0 == 200)
-        #expect(metrics.1.contains("balmer_ingest_stored_total \(Double(count))"))
-        #expect(metrics.1.contains("balmer_ingest_rejected_total 4.0"))
+        #expect(metricValue(metrics.1, "balmer_ingest_stored_total") == Double(count))
+        #expect(metricValue(metrics.1, "balmer_ingest_rejected_total") == 4)
+        #expect(metricValue(metrics.1, "balmer_ingest_consumed_total") == Double(count + 4))
+        #expect(metrics.1.contains("balmer_ingest_batch_duration_seconds"))
         #expect(metrics.1.contains("balmer_kafka_consumer_lag{topic=\"balmer.spectra\""))
         #expect(httpGet(port: port, path: "/readyz")?.0 == 200)
         #expect(httpGet(port: port, path: "/healthz")?.0 == 200)
@@ -170,7 +172,8 @@ import Testing
         let finished = try await DaemonHarness.eventually(timeout: .seconds(90)) { await stored() >= count || !b.process.isRunning }
         #expect(finished, "B did not finish:\n\(b.log.suffix(3000))")
         try await Task.sleep(for: .milliseconds(500))
-        #expect(await b.terminate() == 0)
+        let statusB = await b.terminate()
+        #expect(statusB == 0, "B did not stop cleanly:\n\(b.log.suffix(4000))")
         #expect(try await DaemonHarness.count(store, "SELECT count(*) FROM spectra") == count)
         #expect(try await DaemonHarness.count(store, "SELECT count(DISTINCT key) FROM spectra") == count)
         #expect(try await DaemonHarness.count(store, "SELECT count(*) FROM scores") == count)
@@ -178,4 +181,12 @@ import Testing
         #expect(consumedA > 0 && consumedB > 0, "both instances took part")
         #expect(consumedA + consumedB >= count)
     }
+}
+
+/// The value of the first sample named `name` (without labels) in Prometheus text.
+func metricValue(_ text: String, _ name: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+        return Double(line.split(separator: " ")[1])
+    }
+    return nil
 }
