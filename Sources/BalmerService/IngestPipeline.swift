@@ -81,11 +81,14 @@ public final class IngestPipeline: Sendable {
             let started = ContinuousClock.now
             var prepared: PreparedBatch
             do { prepared = try await prepare(messages) } catch { failure = error; break }
-            prepared.extractSeconds = (ContinuousClock.now - started).seconds - prepared.cnnSeconds
+            prepared.extractSeconds = (ContinuousClock.now - started).seconds
             let previous = inFlight.last
+            let batch = prepared
             inFlight.append(Task {
+                var scored = batch
+                try await self.score(&scored)
                 try await previous?.value
-                try await self.storeAndCommit(prepared, started: started)
+                try await self.storeAndCommit(scored, started: started)
             })
         }
         ready.store(false, ordering: .relaxed)
@@ -95,8 +98,10 @@ public final class IngestPipeline: Sendable {
         }
         let rest = tracker.uncommitted()
         if !rest.isEmpty { try? await commit(rest) }
+        let closing = ContinuousClock.now
         await consumer.close()
         await producer.shutdown(timeout: .seconds(5))
+        logger.info("left the consumer group", metadata: ["seconds": "\(String(format: "%.2f", (ContinuousClock.now - closing).seconds))"])
         let c = counters.snapshot
         logger.notice("ingest stopped", metadata: [
             "consumed": "\(c.consumed)", "stored": "\(c.stored)", "rejected": "\(c.rejected)", "dropped": "\(c.dropped)",
@@ -122,9 +127,11 @@ public final class IngestPipeline: Sendable {
         var dropped = 0
         var cnnSeconds = 0.0
         var extractSeconds = 0.0
+        /// The feature vectors of `spectra`, concatenated (input of the CNN; emptied after scoring).
+        var features: [Float] = []
     }
 
-    /// Decodes, reads, preprocesses and scores one batch (compute on threads of its own).
+    /// Decodes, reads and preprocesses one batch (FITS on threads of its own).
     func prepare(_ messages: [KafkaMessage]) async throws -> PreparedBatch {
         var out = PreparedBatch()
         out.consumed = messages.count
@@ -168,23 +175,31 @@ public final class IngestPipeline: Sendable {
                 out.rejectPartitions.append(message.topicPartition)
             }
         }
-        guard !accepted.isEmpty else { return out }
-        let predictor = self.predictor
-        let cnnStart = ContinuousClock.now
-        let input = features
-        let probabilities = try await ComputeThread.run { try predictor.probabilities(input) }
-        out.cnnSeconds = (ContinuousClock.now - cnnStart).seconds
-        let k = model.model.architecture.classes
+        let size = model.model.architecture.inputSize
         for (i, (message, event, metadata)) in accepted.enumerated() {
             out.spectra.append(SpectrumRecord(
                 key: SpectrumKey(survey: event.survey, release: event.release, key: event.spectrumID),
                 ra: event.ra ?? metadata?.ra, dec: event.dec ?? metadata?.dec, mjd: event.mjd ?? metadata?.mjd,
                 designation: event.designation ?? metadata?.designation, location: event.location,
-                features: Array(features[(i * model.model.architecture.inputSize)..<((i + 1) * model.model.architecture.inputSize)])))
-            out.probabilities.append(model.reorder(probabilities[(i * k)..<((i + 1) * k)]))
+                features: Array(features[(i * size)..<((i + 1) * size)])))
             out.spectrumPartitions.append(message.topicPartition)
         }
+        out.features = features
         return out
+    }
+
+    /// Scores the batch's spectra in one CNN call (on a compute thread). Runs in the batch's own
+    /// task, so the CNN of one batch overlaps the FITS reading of the next.
+    func score(_ batch: inout PreparedBatch) async throws {
+        guard !batch.spectra.isEmpty else { return }
+        let predictor = self.predictor
+        let cnnStart = ContinuousClock.now
+        let input = batch.features
+        let probabilities = try await ComputeThread.run { try predictor.probabilities(input) }
+        batch.cnnSeconds = (ContinuousClock.now - cnnStart).seconds
+        batch.features = []
+        let k = model.model.architecture.classes
+        batch.probabilities = (0..<batch.spectra.count).map { i in model.reorder(probabilities[(i * k)..<((i + 1) * k)]) }
     }
 
     /// Writes the batch in one transaction, sends its dead letters, then commits its offsets.
