@@ -146,7 +146,7 @@ final class DaemonProcess: Sendable {
             "--kafka.brokers", brokers, "--kafka.group", group, "--database.schema", schema,
             "--kafka.session-timeout-ms", "6000", "--kafka.heartbeat-interval-ms", "500",
             "--ingest.batch-size", "64", "--ingest.batch-timeout-ms", "100", "--compute.threads", "2",
-            "--shutdown.timeout-seconds", "20",
+            "--shutdown.timeout-seconds", "40",
         ]
         if !extra.contains("--config") { arguments += ["--log.level", "debug", "--http.port", "0"] }
         if let model { arguments += ["--model.file", model] }
@@ -168,7 +168,7 @@ final class DaemonProcess: Sendable {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Sends SIGTERM and waits up to `timeout` for the exit; returns the exit status, or nil on timeout.
-    func terminate(timeout: Duration = .seconds(30)) async -> Int32? {
+    func terminate(timeout: Duration = .seconds(60)) async -> Int32? {
         kill(process.processIdentifier, SIGTERM)
         return await waitForExit(timeout: timeout)
     }

@@ -116,9 +116,9 @@ import Testing
         }
         #expect(started, "first instance stored nothing:\n\(first.log.suffix(3000))")
         let clock = ContinuousClock.now
-        let status = await first.terminate(timeout: .seconds(30))
+        let status = await first.terminate(timeout: .seconds(60))
         #expect(status == 0, "first instance did not exit cleanly:\n\(first.log.suffix(3000))")
-        #expect(ContinuousClock.now - clock < .seconds(20), "drain took too long")
+        #expect(ContinuousClock.now - clock < .seconds(30), "drain took too long")
         let storedBefore = try await DaemonHarness.count(store, "SELECT count(*) FROM spectra")
         #expect(storedBefore < count, "the release finished before SIGTERM; nothing was tested")
         #expect(first.finalConsumed == storedBefore)
