@@ -16,10 +16,15 @@ let package = Package(
         .library(name: "BalmerFITS", targets: ["BalmerFITS"]),
         .library(name: "BalmerCNN", targets: ["BalmerCNN"]),
         .library(name: "BalmerStore", targets: ["BalmerStore"]),
+        .library(name: "BalmerService", targets: ["BalmerService"]),
+        .executable(name: "balmerd", targets: ["balmerd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // balmerd's metrics: the swift-metrics API, exported by swift-prometheus (Atomics + CoreMetrics only).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System-library shims: each is imported by exactly one Swift target.
@@ -58,6 +63,24 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // The daemon's wiring: configuration, ingest pipeline, systemd notify, health/metrics.
+        .target(
+            name: "BalmerService",
+            dependencies: [
+                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerStore", "BalmerBus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "balmerd",
+            dependencies: [
+                "BalmerService", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "balmer",
             dependencies: [
@@ -70,6 +93,7 @@ let package = Package(
             name: "balmer-bench",
             dependencies: [
                 "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerLearning", "BalmerStore",
+                "BalmerBus", "BalmerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,6 +114,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BalmerStoreTests", dependencies: ["BalmerStore", "BalmerCore"], swiftSettings: strict),
         .testTarget(name: "BalmerBusTests", dependencies: ["BalmerBus", "BalmerTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "BalmerServiceTests",
+            dependencies: ["BalmerService", "BalmerBus", "BalmerStore", "BalmerFITS", "BalmerCNN", "BalmerCore", "BalmerTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS", "BalmerTestSupport"], swiftSettings: strict),
     ]

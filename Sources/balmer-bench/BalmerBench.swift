@@ -5,5 +5,5 @@ struct BalmerBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "balmer-bench",
         abstract: "Balmer's benchmarks (build with -c release).",
-        subcommands: [PreprocessBench.self, CNNBench.self, StoreBench.self])
+        subcommands: [PreprocessBench.self, CNNBench.self, StoreBench.self, IngestBench.self])
 }
