@@ -15,6 +15,8 @@ final class FITSFile {
 
     /// Largest number of elements Balmer will allocate for one array (hostile headers).
     static let maxElements = 20_000_000
+    /// Largest file (after inflating) Balmer reads; the same limit as `BALMER_MAX_FITS_BYTES`.
+    static let maxFileBytes = 512 << 20
 
     private init(handle: UnsafeMutablePointer<fitsfile>, path: String) {
         self.handle = handle
@@ -35,16 +37,31 @@ final class FITSFile {
     /// Opens an existing file read-only; a gzipped file is decompressed in memory first.
     /// The name is taken literally (no cfitsio extended-filename syntax).
     static func open(path: String) throws -> FITSFile {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw FITSError(.cannotOpen, exists ? "file cannot be opened (permissions?)" : "no such file")
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw FITSError(.cannotOpen, errno == ENOENT ? "no such file" : "file cannot be opened: \(String(cString: strerror(errno)))")
         }
-        defer { try? handle.close() }
-        let bytes: Data
-        do { bytes = try handle.readToEnd() ?? Data() } catch {
-            throw FITSError(.cannotOpen, "file cannot be read: \(error.localizedDescription)")
+        defer { Glibc.close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw FITSError(.cannotOpen, "not a regular file")
         }
-        return try open(bytes: bytes, name: path)
+        let count = Int(info.st_size)
+        guard count > 0 else { throw FITSError(.notFITS, "the file is empty") }
+        guard count <= Self.maxFileBytes, let buffer = malloc(count) else {
+            throw FITSError(.badHeader, "the file is larger than Balmer accepts (512 MB)")
+        }
+        var done = 0
+        while done < count {
+            let got = read(descriptor, buffer + done, count - done)
+            if got < 0, errno == EINTR { continue }
+            guard got > 0 else {
+                free(buffer)
+                throw FITSError(.cannotOpen, "file cannot be read: \(got < 0 ? String(cString: strerror(errno)) : "it shrank")")
+            }
+            done += got
+        }
+        return try open(owning: buffer, count: count, name: path)
     }
 
     /// Opens a file read-only through cfitsio's own file drivers (gzip included, under its global
@@ -66,34 +83,33 @@ final class FITSFile {
     /// opened through it run one at a time whatever the thread count; decompressing here first
     /// (with cfitsio's own inflater) lets every thread work at once.
     static func open(bytes: Data, name: String) throws -> FITSFile {
-        var buffer: UnsafeMutableRawPointer?
-        var size = 0
-        if bytes.starts(with: [0x1f, 0x8b]) {
+        guard !bytes.isEmpty, let copy = malloc(bytes.count) else { throw FITSError(.notFITS, "the file is empty") }
+        bytes.copyBytes(to: copy.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        return try open(owning: copy, count: bytes.count, name: name)
+    }
+
+    /// Opens `count` malloc'd bytes (plain or gzipped FITS), taking ownership of them.
+    private static func open(owning raw: UnsafeMutableRawPointer, count: Int, name: String) throws -> FITSFile {
+        var buffer: UnsafeMutableRawPointer? = raw
+        var size = count
+        let bytes = UnsafeRawBufferPointer(start: raw, count: count)
+        if count >= 18, bytes[0] == 0x1f, bytes[1] == 0x8b {
+            defer { free(raw) }
             var status: Int32 = 0
             // The gzip trailer's ISIZE is the inflated length (mod 2³²): allocate it once, so a
             // LAMOST file (≈ 110 kB) needs no regrowth and stays below malloc's mmap threshold.
-            let trailer = bytes.suffix(4).reduce(into: (value: 0, shift: 0)) { $0.value |= Int($1) << $0.shift; $0.shift += 8 }
-            var capacity = min(max(trailer.value, 2880), 64 << 20)
+            let trailer = (1...4).reduce(0) { $0 << 8 | Int(bytes[count - $1]) }
+            var capacity = min(max(trailer, 2880), 64 << 20)
             var output = malloc(capacity)?.assumingMemoryBound(to: CChar.self)
             var length = 0
-            var input = bytes
-            input.withUnsafeMutableBytes { raw in
-                _ = uncompress2mem_from_mem(raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count,
-                                            &output, &capacity, balmer_capped_realloc, &length, &status)
-            }
+            _ = uncompress2mem_from_mem(raw.assumingMemoryBound(to: CChar.self), count,
+                                        &output, &capacity, balmer_capped_realloc, &length, &status)
             guard status == 0, let output, length > 0 else {
                 free(output)
                 throw FITSError(.truncated, status: status, "gzip stream is truncated, corrupt or larger than 512 MB")
             }
             buffer = UnsafeMutableRawPointer(output)
             size = length
-        } else {
-            guard !bytes.isEmpty, let copy = malloc(bytes.count) else {
-                throw FITSError(.notFITS, "the file is empty")
-            }
-            bytes.copyBytes(to: copy.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-            buffer = copy
-            size = bytes.count
         }
         guard size >= 2880, let start = buffer, memcmp(start, "SIMPLE  =", 9) == 0 else {
             free(buffer)
@@ -233,8 +249,21 @@ final class FITSFile {
         return type
     }
 
-    /// Reads every card of the current HDU (one `ffgrec` per card, no formatting).
+    /// Reads every card of the current HDU: straight from the in-memory file when there is one,
+    /// else one `ffgrec` per card.
     private func readHeader() throws -> FITSHeader {
+        if let memory, let base = memory.buffer.pointee {
+            var headerStart: Int64 = 0
+            var dataStart: Int64 = 0
+            var dataEnd: Int64 = 0
+            var status: Int32 = 0
+            ffghadll(handle, &headerStart, &dataStart, &dataEnd, &status)
+            try check(status, "locating the header")
+            let end = min(Int(dataStart), memory.originalSize)
+            let start = Int(headerStart)
+            guard start >= 0, end > start else { return FITSHeader() }
+            return FITSHeader(cards: Array(UnsafeRawBufferPointer(start: base + start, count: end - start)))
+        }
         var count: Int32 = 0
         var more: Int32 = 0
         var status: Int32 = 0
