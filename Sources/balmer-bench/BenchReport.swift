@@ -6,14 +6,16 @@ struct BenchMeasurement: Encodable {
     var metric: String
     var value: Double
     var unit: String
+    /// How the figure was obtained when that is not obvious (e.g. extrapolated); omitted when nil.
+    var note: String?
 }
 
 /// Collects measurements and prints them the way every Balmer benchmark does.
 struct BenchReport {
     private(set) var measurements: [BenchMeasurement] = []
 
-    mutating func add(_ bench: String, _ metric: String, _ value: Double, _ unit: String) {
-        measurements.append(BenchMeasurement(bench: bench, metric: metric, value: value, unit: unit))
+    mutating func add(_ bench: String, _ metric: String, _ value: Double, _ unit: String, note: String? = nil) {
+        measurements.append(BenchMeasurement(bench: bench, metric: metric, value: value, unit: unit, note: note))
     }
 
     func print() {
@@ -21,7 +23,8 @@ struct BenchReport {
         Swift.print("metric".padding(toLength: width, withPad: " ", startingAt: 0) + "  value         unit")
         for m in measurements {
             let value = String(format: "%12.2f", m.value)
-            Swift.print(m.metric.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(value)  \(m.unit)")
+            Swift.print(m.metric.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(value)  \(m.unit)"
+                + (m.note.map { "  (\($0))" } ?? ""))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

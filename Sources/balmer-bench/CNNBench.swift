@@ -33,14 +33,10 @@ struct CNNBench: AsyncParsableCommand {
             try Self.measure(threads: threadCount, quick: quick, budget: budget, batches: sizes, training: training)
         }
         print("balmer-bench cnn: paper architecture (input 140, 3 classes), fp32, \(threadCount) threads\(quick ? ", quick" : "")")
-        print("metric".padding(toLength: 32, withPad: " ", startingAt: 0) + "value".padding(toLength: 14, withPad: " ", startingAt: 0) + "unit        note")
-        for m in results {
-            print(m.metric.padding(toLength: 32, withPad: " ", startingAt: 0)
-                + String(format: "%-14.3f", m.value) + m.unit.padding(toLength: 12, withPad: " ", startingAt: 0) + m.note)
-        }
-        for m in results {
-            print("{\"bench\":\"cnn\",\"metric\":\"\(m.metric)\",\"value\":\(m.value),\"unit\":\"\(m.unit)\",\"threads\":\(threadCount)\(m.note.isEmpty ? "" : ",\"note\":\"\(m.note)\"")}")
-        }
+        var report = BenchReport()
+        report.add("cnn", "threads", Double(threadCount), "threads")
+        for m in results { report.add("cnn", m.metric, m.value, m.unit, note: m.note.isEmpty ? nil : m.note) }
+        report.print()
     }
 
     static func measure(threads: Int, quick: Bool, budget: Double, batches: [Int], training: Bool) throws -> [Measurement] {
