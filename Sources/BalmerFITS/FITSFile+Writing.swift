@@ -20,7 +20,7 @@ extension FITSFile {
     func createImage(bitpix: Int32, sizes: [Int]) throws {
         var status: Int32 = 0
         var naxes = sizes
-        ffcrim(handleForWriting, bitpix, Int32(sizes.count), &naxes, &status)
+        ffcrim(rawHandle, bitpix, Int32(sizes.count), &naxes, &status)
         try check(status, "creating an image HDU")
     }
 
@@ -28,7 +28,7 @@ extension FITSFile {
     func writePixels(_ values: [Double]) throws {
         var status: Int32 = 0
         var copy = values
-        ffpprd(handleForWriting, 1, 1, Int64(values.count), &copy, &status)
+        ffpprd(rawHandle, 1, 1, Int64(values.count), &copy, &status)
         try check(status, "writing image pixels")
     }
 
@@ -37,10 +37,10 @@ extension FITSFile {
         for (key, value, comment) in keys {
             var status: Int32 = 0
             switch value {
-            case .string(let text): ffukys(handleForWriting, key, text, comment, &status)
-            case .double(let number): ffukyd(handleForWriting, key, number, -15, comment, &status)
-            case .int(let number): ffukyj(handleForWriting, key, Int64(number), comment, &status)
-            case .bool(let flag): ffukyl(handleForWriting, key, flag ? 1 : 0, comment, &status)
+            case .string(let text): ffukys(rawHandle, key, text, comment, &status)
+            case .double(let number): ffukyd(rawHandle, key, number, -15, comment, &status)
+            case .int(let number): ffukyj(rawHandle, key, Int64(number), comment, &status)
+            case .bool(let flag): ffukyl(rawHandle, key, flag ? 1 : 0, comment, &status)
             }
             try check(status, "writing keyword \(key)")
         }
@@ -53,7 +53,7 @@ extension FITSFile {
         var formats = columns.map { strdup($0.format) }
         var units = columns.map { strdup($0.unit) }
         defer { (names + formats + units).forEach { free($0) } }
-        ffcrtb(handleForWriting, BINARY_TBL, Int64(rows), Int32(columns.count), &names, &formats, &units, name, &status)
+        ffcrtb(rawHandle, BINARY_TBL, Int64(rows), Int32(columns.count), &names, &formats, &units, name, &status)
         try check(status, "creating binary table \(name)")
     }
 
@@ -61,7 +61,7 @@ extension FITSFile {
     func writeColumn(_ column: Int, row: Int = 1, values: [Double]) throws {
         var status: Int32 = 0
         var copy = values
-        ffpcld(handleForWriting, Int32(column), Int64(row), 1, Int64(values.count), &copy, &status)
+        ffpcld(rawHandle, Int32(column), Int64(row), 1, Int64(values.count), &copy, &status)
         try check(status, "writing table column \(column)")
     }
 
@@ -70,7 +70,7 @@ extension FITSFile {
         var status: Int32 = 0
         var pointers = strings.map { strdup($0) }
         defer { pointers.forEach { free($0) } }
-        ffpcls(handleForWriting, Int32(column), 1, 1, Int64(strings.count), &pointers, &status)
+        ffpcls(rawHandle, Int32(column), 1, 1, Int64(strings.count), &pointers, &status)
         try check(status, "writing string column \(column)")
     }
 }

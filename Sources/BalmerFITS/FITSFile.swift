@@ -10,8 +10,8 @@ final class FITSFile {
     /// Keywords of the current HDU (loaded by `move(toHDU:)`).
     private(set) var header = FITSHeader()
 
-    /// The handle for the writing extension; `nil` after `close()`, which cfitsio reports as an error.
-    var handleForWriting: UnsafeMutablePointer<fitsfile>? { handle }
+    /// The cfitsio handle for the extensions in other files; `nil` after `close()`.
+    var rawHandle: UnsafeMutablePointer<fitsfile>? { handle }
 
     /// Largest number of elements Balmer will allocate for one array (hostile headers).
     static let maxElements = 20_000_000
@@ -401,7 +401,7 @@ extension FITSFile {
         try buffer.withUnsafeMutableBufferPointer { storage in
             var pointer: UnsafeMutablePointer<CChar>? = storage.baseAddress
             var empty: [CChar] = [0]
-            ffgcvs(handleForWriting, Int32(column), 1, 1, 1, &empty, &pointer, &anyNull, &status)
+            ffgcvs(rawHandle, Int32(column), 1, 1, 1, &empty, &pointer, &anyNull, &status)
             try check(status, "reading string column \(column)")
         }
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.trimmingCharacters(in: .whitespaces)
