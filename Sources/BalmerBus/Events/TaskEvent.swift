@@ -51,10 +51,26 @@ public struct TaskEvent: BalmerEvent, Hashable {
     /// Path or URI of the FITS file.
     public var location: String
     public var spectrum: CompactSpectrum
+    /// Survey of the spectrum (e.g. `lamost`), when known: picks the survey's own spectrum page.
+    public var survey: String?
+    /// Data release (e.g. `dr9`), when known.
+    public var release: String?
+    /// The survey's own key of the spectrum (e.g. a LAMOST obsid or file stem), when known.
+    public var surveyKey: String?
+    /// Object designation (e.g. `J052834.45+285337.8`), when known.
+    public var designation: String?
+    /// Modified Julian date of the observation, when known.
+    public var mjd: Double?
+    /// Signal-to-noise ratio (e.g. LAMOST `SNRR`), when known.
+    public var snr: Double?
+    /// A magnitude of the object, when known.
+    public var magnitude: Double?
 
     public init(taskID: String, batchID: String, iteration: Int, kind: Kind, spectrumID: String, modelVersion: String,
                 probabilities: [String: Double], entropy: Double, ra: Double? = nil, dec: Double? = nil,
-                location: String, spectrum: CompactSpectrum) {
+                location: String, spectrum: CompactSpectrum, survey: String? = nil, release: String? = nil,
+                surveyKey: String? = nil, designation: String? = nil, mjd: Double? = nil, snr: Double? = nil,
+                magnitude: Double? = nil) {
         self.taskID = taskID
         self.batchID = batchID
         self.iteration = iteration
@@ -67,6 +83,13 @@ public struct TaskEvent: BalmerEvent, Hashable {
         self.dec = dec
         self.location = location
         self.spectrum = spectrum
+        self.survey = survey
+        self.release = release
+        self.surveyKey = surveyKey
+        self.designation = designation
+        self.mjd = mjd
+        self.snr = snr
+        self.magnitude = magnitude
     }
 
     public var key: String { taskID }
@@ -74,6 +97,7 @@ public struct TaskEvent: BalmerEvent, Hashable {
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", batchID = "batch_id", iteration, kind, spectrumID = "spectrum_id"
         case modelVersion = "model_version", probabilities, entropy, ra, dec, location, spectrum
+        case survey, release, surveyKey = "survey_key", designation, mjd, snr, magnitude
     }
 
     public func validate(_ check: inout EventValidator) {
@@ -96,6 +120,13 @@ public struct TaskEvent: BalmerEvent, Hashable {
         check.text(location, "location", required: true)
         check.samples(spectrum.halphaFlux, "spectrum.halpha_flux")
         check.wavelengthRange(spectrum.halphaRange, "spectrum.halpha_range")
+        check.text(survey, "survey")
+        check.text(release, "release")
+        check.text(surveyKey, "survey_key")
+        check.text(designation, "designation")
+        check.number(mjd, "mjd", in: 0...1_000_000)
+        check.number(snr, "snr", in: -1e6...1e9)
+        check.number(magnitude, "magnitude", in: -30...50)
         check.samples(spectrum.fullFlux, "spectrum.full_flux")
         check.wavelengthRange(spectrum.fullRange, "spectrum.full_range")
     }
