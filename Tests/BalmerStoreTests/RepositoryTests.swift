@@ -35,7 +35,9 @@ import Testing
         #expect(postgres.rejectsFromBus == 2)
         #expect(!postgres.candidates.contains("obs0"))
         #expect(postgres.candidates.contains("obs2"))
-        #expect(postgres.candidates.count == expectedSample.count + 3)  // + obs1, obs2, obs4 (labelled targets)
+        // + obs2, obs4 (oracle-labelled targets); obs1 has an initial label: training set, not pool.
+        #expect(!postgres.candidates.contains("obs1"))
+        #expect(postgres.candidates.count == expectedSample.count + 2)
         #expect(postgres.doubleCandidates.allSatisfy { k in Int(k.dropFirst(3)).map { $0 % 3 == 1 || $0 == 2 } == true })
         #expect(postgres.confidentCandidates.count < postgres.candidates.count)
         #expect(postgres.model1Candidates == 9)  // obs0 is labelled other

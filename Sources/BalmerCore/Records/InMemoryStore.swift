@@ -253,12 +253,14 @@ public actor InMemoryStore: BalmerRepositories {
         var rows: [CandidateRecord] = []
         for score in scoreTable.values where score.modelVersion == version {
             let s = spectra[Int(score.spectrumID) - 1]
-            let latest = labels(spectrumID: score.spectrumID).last
+            let all = labels(spectrumID: score.spectrumID)
+            guard !all.contains(where: { $0.source == .initial }) else { continue }
+            let latest = all.last
             let row = CandidateRecord(
                 spectrumID: score.spectrumID, key: s.key, designation: s.designation, ra: s.ra, dec: s.dec,
                 mjd: s.mjd, location: s.location, modelVersion: version, probabilities: score.probabilities,
-                predicted: score.predicted, entropy: score.entropy, label: latest?.label, labeller: latest?.labeller,
-                labelSource: latest?.source)
+                predicted: score.predicted, entropy: score.entropy, label: Self.usableLabel(all),
+                labeller: latest?.labeller, labelSource: latest?.source)
             let cls = row.finalClass
             guard cls.isTarget, query.spectrumClass == nil || query.spectrumClass == cls else { continue }
             guard row.label != nil || Self.probability(row) >= query.minProbability else { continue }
@@ -266,6 +268,17 @@ public actor InMemoryStore: BalmerRepositories {
         }
         rows.sort { (Self.probability($1), $0.spectrumID) < (Self.probability($0), $1.spectrumID) }
         return query.limit.map { Array(rows.prefix($0)) } ?? rows
+    }
+
+    /// The usable oracle label of a spectrum: the only class given, else a strict majority of
+    /// labellers, else `nil` (a conflict). Mirrors the `oracle_labels` view (resolutions aside).
+    static func usableLabel(_ labels: [LabelRecord]) -> SpectrumClass? {
+        var voters: [SpectrumClass: Set<String>] = [:]
+        for l in labels where l.source != .initial { voters[l.label, default: []].insert(l.labeller) }
+        let counts = voters.mapValues(\.count)
+        let total = counts.values.reduce(0, +)
+        guard let top = counts.max(by: { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }) else { return nil }
+        return counts.count == 1 || top.value * 2 > total ? top.key : nil
     }
 
     /// Probability of the row's final class.

@@ -6,20 +6,22 @@ extension PostgresStore: CandidateRepository {
         try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 WITH m AS (
-                    SELECT coalesce($1::integer, (SELECT version FROM models WHERE status = 'active')) AS version
+                    SELECT coalesce($1::integer, (SELECT version FROM ranking_model)) AS version
                 ), rows AS (
                     SELECT s.id, s.survey, s.release, s.key, s.designation, s.ra, s.dec, s.mjd, s.location,
                            sc.model_version, sc.probabilities, sc.predicted, sc.entropy,
-                           l.label, l.labeller, l.source,
-                           coalesce(l.label, sc.predicted) AS final_class
+                           o.label, last.labeller, last.source,
+                           coalesce(o.label, sc.predicted) AS final_class
                     FROM m
                     JOIN scores sc ON sc.model_version = m.version
                     JOIN spectra s ON s.id = sc.spectrum_id
+                    LEFT JOIN oracle_labels o ON o.spectrum_id = sc.spectrum_id
                     LEFT JOIN LATERAL (
-                        SELECT label, labeller, source FROM labels
-                        WHERE labels.spectrum_id = sc.spectrum_id
+                        SELECT labeller, source FROM labels
+                        WHERE labels.spectrum_id = sc.spectrum_id AND labels.source <> 'initial'
                         ORDER BY labelled_at DESC, source, labeller LIMIT 1
-                    ) l ON true
+                    ) last ON o.spectrum_id IS NOT NULL
+                    WHERE NOT EXISTS (SELECT 1 FROM labels i WHERE i.spectrum_id = sc.spectrum_id AND i.source = 'initial')
                 ), ranked AS (
                     SELECT rows.*,
                            probabilities[array_position(ARRAY['single', 'double', 'other'], final_class)] AS p_final

@@ -15,5 +15,6 @@ public struct Migration: Sendable {
     public static let all: [Migration] = [
         Migration(version: 1, name: "core tables", sql: SchemaV1.sql),
         Migration(version: 2, name: "candidates view", sql: SchemaV2.sql),
+        Migration(version: 3, name: "active-learning loop", sql: SchemaV3.sql),
     ]
 }
