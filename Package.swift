@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "BalmerService",
             dependencies: [
-                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerStore", "BalmerBus",
+                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerStore", "BalmerBus", "BalmerLearning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

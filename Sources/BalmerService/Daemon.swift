@@ -3,16 +3,49 @@ import BalmerStore
 import Foundation
 import Logging
 
-/// Wires the daemon: store (migrated), scoring model, Kafka consumer and producer, pipeline.
+/// The daemon's long-running parts.
+public struct DaemonServices: Sendable {
+    /// `balmer.spectra` → scores.
+    public let pipeline: IngestPipeline
+    /// `balmer.labels` → labels (when `loop.enabled`).
+    public let labels: LabelIngester?
+    /// Tasks, retraining, rescoring, hot swap (when `loop.enabled`).
+    public let loop: CampaignLoop?
+
+    /// Runs every part until ``requestStop()``; returns when all stopped, throwing the ingest
+    /// pipeline's failure, if any (a failing pipeline stops the others too).
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let labels { group.addTask { await labels.run() } }
+            if let loop { group.addTask { await loop.run() } }
+            group.addTask {
+                do { try await pipeline.run() } catch {
+                    self.requestStop()
+                    throw error
+                }
+                self.requestStop()
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Asks every part to finish what it holds and stop.
+    public func requestStop() {
+        pipeline.requestStop()
+        labels?.requestStop()
+        loop?.requestStop()
+    }
+}
+
+/// Wires the daemon: store (migrated), scoring model, Kafka consumers and producer, pipeline,
+/// label ingester and campaign loop.
 public enum Daemon {
-    /// Connects everything `configuration` names and returns the pipeline ready to `run()`.
+    /// Connects everything `configuration` names and returns the services ready to `run()`.
     public static func build(_ configuration: DaemonConfiguration, counters: IngestCounters = IngestCounters(),
-                             logger: Logger) async throws -> IngestPipeline {
+                             logger: Logger) async throws -> DaemonServices {
         let db = configuration.database
-        let store = PostgresStore(
-            configuration: PostgresConfiguration(url: db.url, schema: db.schema, password: db.password,
-                                                 applicationName: "balmerd"),
-            maxConnections: db.maxConnections, logger: logger)
+        let postgres = PostgresConfiguration(url: db.url, schema: db.schema, password: db.password, applicationName: "balmerd")
+        let store = PostgresStore(configuration: postgres, maxConnections: db.maxConnections, logger: logger)
         if db.migrate {
             let applied = try await store.migrate()
             if !applied.isEmpty { logger.notice("applied migrations", metadata: ["versions": "\(applied)"]) }
@@ -38,7 +71,23 @@ public enum Daemon {
                 logger.info("rebalance", metadata: ["event": "\(event)", "commit": "\(commit)"])
                 return commit
             })
-        return IngestPipeline(configuration: configuration, store: store, consumer: consumer, producer: producer,
-                              tracker: tracker, model: model, counters: counters, logger: logger)
+        let models = ModelHolder(model, threads: configuration.threads)
+        let pipeline = IngestPipeline(configuration: configuration, store: store, consumer: consumer, producer: producer,
+                                      tracker: tracker, models: models, counters: counters, logger: logger)
+        guard configuration.loop.enabled else { return DaemonServices(pipeline: pipeline, labels: nil, loop: nil) }
+        let labelConsumer = try KafkaConsumer(
+            config: KafkaConfig(bootstrapServers: k.brokers, clientID: k.clientID, groupID: configuration.loop.labelsGroup,
+                                properties: properties),
+            topics: [configuration.loop.labelsTopic], bufferCapacity: 1024, logger: logger,
+            onRebalance: { [logger] event in
+                logger.info("labels rebalance", metadata: ["event": "\(event)"])
+                return [:]
+            })
+        let labels = LabelIngester(store: store, consumer: labelConsumer, producer: producer,
+                                   deadLetterTopic: k.deadLetterTopic, logger: logger)
+        let leader = AdvisoryLeader(key: .trainer, configuration: postgres, logger: logger)
+        let loop = CampaignLoop(store: store, producer: producer, models: models, leader: leader,
+                                configuration: configuration, logger: logger)
+        return DaemonServices(pipeline: pipeline, labels: labels, loop: loop)
     }
 }

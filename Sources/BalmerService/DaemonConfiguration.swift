@@ -56,6 +56,58 @@ public struct DaemonConfiguration: Sendable {
         public var rejectSource: String
     }
 
+    /// The active-learning loop (see ``CampaignLoop``).
+    public struct Loop: Sendable {
+        /// `loop.enabled`: run the loop (labels, tasks, retraining, rescoring, hot swap). Default true.
+        public var enabled: Bool
+        /// `loop.batch-size`: query tasks per batch (the most uncertain spectra). Default 100.
+        public var batchSize: Int
+        /// `loop.precision-sample`: random predicted targets labelled per iteration. Default 30.
+        public var precisionSample: Int
+        /// `loop.retrain-after`: new usable oracle labels that trigger a retraining. Default: the batch size.
+        public var retrainAfter: Int
+        /// `loop.threshold` and `loop.times`: converged when the precision estimate reached the
+        /// threshold this many times. Defaults 0.8 and 3.
+        public var threshold: Double
+        public var times: Int
+        /// `loop.max-iterations`: iterations after which the final training runs anyway. Default 20.
+        public var maxIterations: Int
+        /// `loop.gate-margin`: a retrained model is promoted only if its accuracy on held-out initial
+        /// labels and on untrained oracle labels is no worse than the active model's minus this. Default 0.02.
+        public var gateMargin: Double
+        /// `loop.max-epochs`, `loop.patience`, `loop.min-delta`: retraining in the loop (paper: 1e-4 / 10). Defaults 50, 10, 1e-4.
+        public var maxEpochs: Int
+        public var patience: Int
+        public var minDelta: Double
+        /// `loop.final-max-epochs`, `loop.final-patience`, `loop.final-min-delta`: the final long
+        /// training after convergence (paper: 1e-5 / 100). Defaults 300, 100, 1e-5.
+        public var finalMaxEpochs: Int
+        public var finalPatience: Int
+        public var finalMinDelta: Double
+        /// `loop.training-batch-size`: mini-batch size of retraining. Default 32 (the paper's).
+        public var trainingBatchSize: Int
+        /// `loop.holdout-fraction`: share of the initial labels held out for the promotion gate. Default 0.1.
+        public var holdoutFraction: Double
+        /// `loop.smote`: balance classes with SMOTE before retraining. Default true.
+        public var smote: Bool
+        /// `loop.seed`: seed of training, SMOTE and the precision sample. Default 1.
+        public var seed: UInt64
+        /// `loop.max-per-plate`: most query tasks per batch from one plate (file-name prefix); 0 = no guard. Default 10.
+        public var maxPerPlate: Int
+        /// `loop.interval-ms`: how often the loop checks the campaign, the active model and rescoring. Default 2000.
+        public var intervalMilliseconds: Int
+        /// `loop.rescore-chunk`: spectra per rescoring chunk. Default 5000.
+        public var rescoreChunk: Int
+        /// `loop.claim-timeout-seconds`: a rescoring chunk claimed longer than this is taken over. Default 600.
+        public var claimTimeoutSeconds: Int
+        /// `kafka.tasks-topic`, `kafka.labels-topic`, `kafka.models-topic`, `kafka.labels-group`.
+        /// Defaults balmer.tasks, balmer.labels, balmer.models, balmerd-labels.
+        public var tasksTopic: String
+        public var labelsTopic: String
+        public var modelsTopic: String
+        public var labelsGroup: String
+    }
+
     /// `compute.threads` (`BALMER_THREADS`): threads for FITS reading, preprocessing and the
     /// CNN. Default: the number of active processors.
     public var threads: Int
@@ -77,6 +129,7 @@ public struct DaemonConfiguration: Sendable {
     public var kafka: Kafka
     public var database: Database
     public var ingest: Ingest
+    public var loop: Loop
 
     /// Every key the daemon reads.
     public static let keys: [String] = [
@@ -88,6 +141,12 @@ public struct DaemonConfiguration: Sendable {
         "preprocessing.window-start", "preprocessing.window-end", "preprocessing.points",
         "preprocessing.max-bad-pixel-fraction",
         "log.level", "shutdown.timeout-seconds", "http.port", "http.host",
+        "loop.enabled", "loop.batch-size", "loop.precision-sample", "loop.retrain-after", "loop.threshold", "loop.times",
+        "loop.max-iterations", "loop.gate-margin", "loop.max-epochs", "loop.patience", "loop.min-delta",
+        "loop.final-max-epochs", "loop.final-patience", "loop.final-min-delta", "loop.training-batch-size",
+        "loop.holdout-fraction", "loop.smote", "loop.seed", "loop.max-per-plate", "loop.interval-ms",
+        "loop.rescore-chunk", "loop.claim-timeout-seconds",
+        "kafka.tasks-topic", "kafka.labels-topic", "kafka.models-topic", "kafka.labels-group",
     ]
 
     /// Reads every key from `config`; throws ``ConfigReader/Error`` on a bad value.
@@ -132,6 +191,43 @@ public struct DaemonConfiguration: Sendable {
         httpPort = try config.int("http.port", default: 9464, in: 0...65535)
         httpHost = config.string("http.host", default: "127.0.0.1")
         guard !kafka.topics.isEmpty else { throw ConfigReader.Error("kafka.topics is empty") }
+        let batch = try config.int("loop.batch-size", default: 100, in: 1...100_000)
+        loop = Loop(
+            enabled: try Self.flag(config, "loop.enabled", default: true),
+            batchSize: batch,
+            precisionSample: try config.int("loop.precision-sample", default: 30, in: 0...100_000),
+            retrainAfter: try config.int("loop.retrain-after", default: batch, in: 1...1_000_000),
+            threshold: try config.double("loop.threshold", default: 0.8),
+            times: try config.int("loop.times", default: 3, in: 1...1000),
+            maxIterations: try config.int("loop.max-iterations", default: 20, in: 1...100_000),
+            gateMargin: try config.double("loop.gate-margin", default: 0.02),
+            maxEpochs: try config.int("loop.max-epochs", default: 50, in: 1...100_000),
+            patience: try config.int("loop.patience", default: 10, in: 0...100_000),
+            minDelta: try config.double("loop.min-delta", default: 1e-4),
+            finalMaxEpochs: try config.int("loop.final-max-epochs", default: 300, in: 1...100_000),
+            finalPatience: try config.int("loop.final-patience", default: 100, in: 0...100_000),
+            finalMinDelta: try config.double("loop.final-min-delta", default: 1e-5),
+            trainingBatchSize: try config.int("loop.training-batch-size", default: 32, in: 1...65_536),
+            holdoutFraction: try config.double("loop.holdout-fraction", default: 0.1),
+            smote: try Self.flag(config, "loop.smote", default: true),
+            seed: UInt64(try config.int("loop.seed", default: 1, in: 0...Int.max)),
+            maxPerPlate: try config.int("loop.max-per-plate", default: 10, in: 0...100_000),
+            intervalMilliseconds: try config.int("loop.interval-ms", default: 2000, in: 10...3_600_000),
+            rescoreChunk: try config.int("loop.rescore-chunk", default: 5000, in: 1...10_000_000),
+            claimTimeoutSeconds: try config.int("loop.claim-timeout-seconds", default: 600, in: 1...86_400),
+            tasksTopic: config.string("kafka.tasks-topic", default: "balmer.tasks"),
+            labelsTopic: config.string("kafka.labels-topic", default: "balmer.labels"),
+            modelsTopic: config.string("kafka.models-topic", default: "balmer.models"),
+            labelsGroup: config.string("kafka.labels-group", default: "balmerd-labels"))
+        guard (0...1).contains(loop.threshold) else { throw ConfigReader.Error("loop.threshold must be within 0…1") }
+        guard (0..<1).contains(loop.holdoutFraction) else { throw ConfigReader.Error("loop.holdout-fraction must be within 0…1 (exclusive)") }
+    }
+
+    /// Reads a `true`/`false` key.
+    static func flag(_ config: ConfigReader, _ key: String, default value: Bool) throws -> Bool {
+        let raw = config.string(key, default: value ? "true" : "false").lowercased()
+        guard raw == "true" || raw == "false" else { throw ConfigReader.Error("\(key) must be true or false") }
+        return raw == "true"
     }
 
     /// Parses a log level name.

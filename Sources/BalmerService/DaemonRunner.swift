@@ -19,14 +19,15 @@ public enum DaemonRunner {
         let signalQueue = DispatchQueue(label: "balmerd.signals")
         for s in [SIGTERM, SIGINT, SIGHUP] { signal(s, SIG_IGN) }
 
-        let pipeline: IngestPipeline
+        let services: DaemonServices
         do {
-            pipeline = try await Daemon.build(configuration, logger: logger)
+            services = try await Daemon.build(configuration, logger: logger)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             FileHandle.standardError.write(Data("balmerd: cannot start: \(error)\n".utf8))
             return 1
         }
+        let pipeline = services.pipeline
 
         var sources: [DispatchSourceSignal] = []
         for s in [SIGTERM, SIGINT] {
@@ -35,7 +36,7 @@ public enum DaemonRunner {
                 guard !pipeline.isStopping else { return }
                 logger.notice("stop requested: draining", metadata: ["signal": "\(s)", "timeout.s": "\(configuration.shutdownTimeoutSeconds)"])
                 notifier.notify("STOPPING=1")
-                pipeline.requestStop()
+                services.requestStop()
                 signalQueue.asyncAfter(deadline: .now() + .seconds(configuration.shutdownTimeoutSeconds)) {
                     logger.critical("drain exceeded shutdown.timeout-seconds: exiting without a clean commit")
                     exit(1)
@@ -83,7 +84,7 @@ public enum DaemonRunner {
         notifier.notify("READY=1\nSTATUS=ingesting")
         defer { withExtendedLifetime((sources, hup, http)) {} }
         do {
-            try await pipeline.run()
+            try await services.run()
             notifier.notify("STOPPING=1")
             logger.notice("stopped")
             return 0

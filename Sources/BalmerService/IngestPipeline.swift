@@ -22,9 +22,9 @@ public final class IngestPipeline: Sendable {
     let consumer: KafkaConsumer
     let producer: KafkaProducer
     let tracker: OffsetTracker
-    let model: ScoringModel
+    /// The model new batches are scored with (swapped by the campaign loop).
+    public let models: ModelHolder
     let extractor: FeatureExtractor
-    let predictor: PredictorBox
     public let counters: IngestCounters
     let metrics = IngestMetrics()
     let logger: Logger
@@ -34,15 +34,14 @@ public final class IngestPipeline: Sendable {
     private let ready = Atomic<Bool>(false)
 
     init(configuration: DaemonConfiguration, store: PostgresStore, consumer: KafkaConsumer, producer: KafkaProducer,
-         tracker: OffsetTracker, model: ScoringModel, counters: IngestCounters, logger: Logger) {
+         tracker: OffsetTracker, models: ModelHolder, counters: IngestCounters, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.consumer = consumer
         self.producer = producer
         self.tracker = tracker
-        self.model = model
+        self.models = models
         self.extractor = FeatureExtractor(config: configuration.preprocessing, logger: logger)
-        self.predictor = PredictorBox(Predictor(model: model.model, maxBatch: 256, threads: configuration.threads))
         self.counters = counters
         self.logger = logger
     }
@@ -69,7 +68,7 @@ public final class IngestPipeline: Sendable {
         var inFlight: [Task<Void, Error>] = []
         var failure: Error?
         ready.store(true, ordering: .relaxed)
-        logger.info("ingest started", metadata: ["model.version": "\(model.version)"])
+        logger.info("ingest started", metadata: ["model.version": "\(models.current.version)"])
         while !isStopping {
             heartbeat.store(Int64(Date().timeIntervalSince1970), ordering: .relaxed)
             while inFlight.count >= configuration.ingest.maxInFlight {
@@ -129,11 +128,14 @@ public final class IngestPipeline: Sendable {
         var extractSeconds = 0.0
         /// The feature vectors of `spectra`, concatenated (input of the CNN; emptied after scoring).
         var features: [Float] = []
+        /// The model version that scored `probabilities`.
+        var modelVersion = 0
     }
 
     /// Decodes, reads and preprocesses one batch (FITS on threads of its own).
     func prepare(_ messages: [KafkaMessage]) async throws -> PreparedBatch {
         var out = PreparedBatch()
+        out.modelVersion = models.current.version
         out.consumed = messages.count
         out.epochs = tracker.epochs(Set(messages.map(\.topicPartition)))
         var valid: [(KafkaMessage, SpectrumEvent)] = []
@@ -175,7 +177,7 @@ public final class IngestPipeline: Sendable {
                 out.rejectPartitions.append(message.topicPartition)
             }
         }
-        let size = model.model.architecture.inputSize
+        let size = models.current.scoring.model.architecture.inputSize
         for (i, (message, event, metadata)) in accepted.enumerated() {
             out.spectra.append(SpectrumRecord(
                 key: SpectrumKey(survey: event.survey, release: event.release, key: event.spectrumID),
@@ -192,14 +194,15 @@ public final class IngestPipeline: Sendable {
     /// task, so the CNN of one batch overlaps the FITS reading of the next.
     func score(_ batch: inout PreparedBatch) async throws {
         guard !batch.spectra.isEmpty else { return }
-        let predictor = self.predictor
+        let models = self.models
         let cnnStart = ContinuousClock.now
         let input = batch.features
-        let probabilities = try await ComputeThread.run { try predictor.probabilities(input) }
+        let count = batch.spectra.count
+        let scored = try await ComputeThread.run { try models.probabilities(input, count: count) }
         batch.cnnSeconds = (ContinuousClock.now - cnnStart).seconds
         batch.features = []
-        let k = model.model.architecture.classes
-        batch.probabilities = (0..<batch.spectra.count).map { i in model.reorder(probabilities[(i * k)..<((i + 1) * k)]) }
+        batch.modelVersion = scored.version
+        batch.probabilities = scored.rows
     }
 
     /// Writes the batch in one transaction, sends its dead letters, then commits its offsets.
@@ -221,7 +224,7 @@ public final class IngestPipeline: Sendable {
             logger.info("dropped work of revoked partitions", metadata: ["partitions": "\(stale.sorted())"])
         }
         let ingest = IngestBatch(spectra: batch.spectra, probabilities: batch.probabilities,
-                                 modelVersion: model.version, rejects: batch.rejects)
+                                 modelVersion: batch.modelVersion, rejects: batch.rejects)
         let storeStart = ContinuousClock.now
         try await retrying("store batch") { try await self.store.storeIngestBatch(ingest) }
         for letter in batch.deadLetters {

@@ -59,7 +59,7 @@ struct IngestBench: AsyncParsableCommand {
             "kafka.brokers": cluster.bootstrapServers, "database.url": url, "database.schema": String(schema),
             "compute.threads": "\(threads)", "ingest.batch-size": "\(batchSize)", "ingest.max-in-flight": "\(maxInFlight)",
             "ingest.max-buffered": "\(max(4096, 4 * batchSize))", "model.file": dir + "/model.safetensors",
-            "kafka.session-timeout-ms": "10000", "kafka.heartbeat-interval-ms": "1000",
+            "kafka.session-timeout-ms": "10000", "kafka.heartbeat-interval-ms": "1000", "loop.enabled": "false",
         ]))
         let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers, clientID: "bench",
                                                              properties: ["linger.ms": "10"]), logger: logger)
@@ -67,7 +67,7 @@ struct IngestBench: AsyncParsableCommand {
         try await Self.publish(paths[0..<count], producer: producer)
 
         let counters = IngestCounters()
-        let pipeline = try await Daemon.build(config, counters: counters, logger: logger)
+        let pipeline = try await Daemon.build(config, counters: counters, logger: logger).pipeline
         let runner = Task { try await pipeline.run() }
         var report = BenchReport()
 

@@ -167,3 +167,15 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    /// Records the precision sample's counts and Clopper–Pearson bound of an iteration (the point
+    /// estimate and t bound go through ``saveIteration(_:)``).
+    public func savePrecisionCounts(iteration: Int, correct: Int, clopperPearsonLower: Double) async throws {
+        try await pool.withConnection(retries: 1) { c in
+            try await c.query(
+                "UPDATE iterations SET precision_correct = $2, precision_cp_lower = $3 WHERE iteration = $1",
+                [Int32(iteration), Int32(correct), clopperPearsonLower])
+        }
+    }
+}
