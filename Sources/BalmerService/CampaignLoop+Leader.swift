@@ -28,6 +28,7 @@ extension CampaignLoop {
         let tasks = try await store.iterationTasks(iteration: current.iteration)
         metrics.tasksOpen.record(tasks.queryOpen + tasks.precisionAsked - tasks.precisionAnswered)
         if tasks.queryAsked + tasks.precisionAsked == 0 {
+            guard try await settled(model: active.version) else { return }
             let (query, precision) = try await selectBatch(model: active.version, iteration: current.iteration, withPrecision: true)
             current.queried = query
             current.precisionSampleSize = precision
@@ -50,7 +51,7 @@ extension CampaignLoop {
             if final { logger.notice("iteration limit reached: final training", metadata: ["loop.max-iterations": "\(loop.maxIterations)"]) }
             return try await train(from: active, iteration: current.iteration + 1, final: final)
         }
-        if precisionDone && tasks.queryOpen == 0 {
+        if precisionDone && tasks.queryOpen == 0, try await settled(model: active.version) {
             // Answered, yet nothing new to train on (a rejected model, unresolved conflicts): ask more.
             let (query, _) = try await selectBatch(model: active.version, iteration: current.iteration, withPrecision: false)
             current.queried += query
@@ -60,6 +61,14 @@ extension CampaignLoop {
                 try await train(from: active, iteration: current.iteration + 1, final: true)
             }
         }
+    }
+
+    /// Whether the pool (spectra without an initial label) has spectra scored by `model` and no
+    /// spectrum arrived for `loop.settle-seconds`.
+    func settled(model: Int) async throws -> Bool {
+        guard let newest = try await store.latestIngestion(),
+              Date().timeIntervalSince(newest) >= Double(loop.settleSeconds) else { return false }
+        return try await store.poolScoreCount(modelVersion: model) > 0
     }
 
     /// The iteration of the active model, opened when the model changed.

@@ -96,6 +96,9 @@ public struct DaemonConfiguration: Sendable {
         public var maxPerPlate: Int
         /// `loop.interval-ms`: how often the loop checks the campaign, the active model and rescoring. Default 2000.
         public var intervalMilliseconds: Int
+        /// `loop.settle-seconds`: a batch is selected only when no spectrum arrived for this long,
+        /// so a release being published is chosen from as a whole. Default 30.
+        public var settleSeconds: Int
         /// `loop.rescore-chunk`: spectra per rescoring chunk. Default 5000.
         public var rescoreChunk: Int
         /// `loop.claim-timeout-seconds`: a rescoring chunk claimed longer than this is taken over. Default 600.
@@ -144,7 +147,7 @@ public struct DaemonConfiguration: Sendable {
         "loop.enabled", "loop.batch-size", "loop.precision-sample", "loop.retrain-after", "loop.threshold", "loop.times",
         "loop.max-iterations", "loop.gate-margin", "loop.max-epochs", "loop.patience", "loop.min-delta",
         "loop.final-max-epochs", "loop.final-patience", "loop.final-min-delta", "loop.training-batch-size",
-        "loop.holdout-fraction", "loop.smote", "loop.seed", "loop.max-per-plate", "loop.interval-ms",
+        "loop.holdout-fraction", "loop.smote", "loop.seed", "loop.max-per-plate", "loop.interval-ms", "loop.settle-seconds",
         "loop.rescore-chunk", "loop.claim-timeout-seconds",
         "kafka.tasks-topic", "kafka.labels-topic", "kafka.models-topic", "kafka.labels-group",
     ]
@@ -213,6 +216,7 @@ public struct DaemonConfiguration: Sendable {
             seed: UInt64(try config.int("loop.seed", default: 1, in: 0...Int.max)),
             maxPerPlate: try config.int("loop.max-per-plate", default: 10, in: 0...100_000),
             intervalMilliseconds: try config.int("loop.interval-ms", default: 2000, in: 10...3_600_000),
+            settleSeconds: try config.int("loop.settle-seconds", default: 30, in: 0...86_400),
             rescoreChunk: try config.int("loop.rescore-chunk", default: 5000, in: 1...10_000_000),
             claimTimeoutSeconds: try config.int("loop.claim-timeout-seconds", default: 600, in: 1...86_400),
             tasksTopic: config.string("kafka.tasks-topic", default: "balmer.tasks"),

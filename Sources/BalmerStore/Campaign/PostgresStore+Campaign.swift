@@ -179,3 +179,24 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    /// When the newest spectrum was stored, if any (the loop waits for a release to settle).
+    public func latestIngestion() async throws -> Date? {
+        try await pool.withConnection(retries: 1) { c in
+            try await c.query("SELECT max(ingested_at) FROM spectra").first?.decode(0)
+        }
+    }
+}
+
+extension PostgresStore {
+    /// Pool spectra (no initial label) scored by `modelVersion`.
+    public func poolScoreCount(modelVersion: Int) async throws -> Int {
+        try await pool.withConnection(retries: 1) { c in
+            try await c.query("""
+                SELECT count(*) FROM scores sc WHERE sc.model_version = $1
+                  AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.spectrum_id = sc.spectrum_id AND l.source = 'initial')
+                """, [Int32(modelVersion)]).first!.decode(0)
+        }
+    }
+}
