@@ -4,6 +4,8 @@ import BalmerService
 import BalmerStore
 import BalmerTestSupport
 import Foundation
+import Synchronization
+import BalmerCNN
 import Testing
 
 /// The active-learning loop with the real daemon, mock cluster, PostgreSQL and a simulated oracle.
@@ -55,5 +57,105 @@ import Testing
         print("campaign: iterations \(iterations.map { ($0.iteration, $0.precisionEstimate ?? -1) }), models \(models.map { ($0.version, $0.kind.rawValue, $0.record.status.rawValue) }), candidates \(candidates.count), true precision \(Double(correct) / Double(candidates.count)), recall \(Double(found) / Double(targets))")
         #expect(Double(found) / Double(targets) > 0.5)
         #expect(await daemon.terminate() == 0)
+    }
+}
+
+/// Two instances, a leader killed while training, a gate that rejects, redelivered and corrected
+/// labels, hot swap and rollback.
+@Suite(.serialized) struct CampaignFaultTests {
+    @Test func leaderKilledGateRejectsLabelsIdempotentRollbackEverywhere() async throws {
+        let h = try await CampaignHarness.make(pool: 600, training: 400)
+        defer { Task { await h.cleanUp() } }
+        // A gate no model passes (it must beat the active one by 1.0), and trainings long enough to interrupt.
+        let extra = ["--loop.gate-margin", "-1", "--loop.max-epochs", "40", "--loop.patience", "40", "--loop.holdout-fraction", "0.2"]
+        var a = try h.daemon("a", extra: extra)
+        let b = try h.daemon("b", extra: extra)
+        defer { a.kill9(); b.kill9() }
+        // The labeller answers every task twice (a redelivery) and corrects its first answer.
+        let corrected = Mutex<String?>(nil)
+        let producer = try DaemonHarness.producer(h.cluster)
+        let labeller = try SimulatedLabeller(harness: h) { task in
+            let truth = h.truth(of: task)
+            let first = corrected.withLock { c -> Bool in
+                if c == nil { c = task.taskID; return true }
+                return false
+            }
+            // Out of order: the correction (later time) is sent before the original answer.
+            if first, let truth {
+                let wrong: SpectrumClass = truth == .other ? .single : .other
+                let later = LabelEvent(taskID: task.taskID, spectrumID: task.spectrumID, label: truth.rawValue,
+                                       labeller: "oracle", time: Date().addingTimeInterval(5), corrects: task.taskID)
+                Task { _ = try? await producer.send(later); _ = try? await producer.send(later) }
+                return wrong
+            }
+            return truth
+        }
+        try await h.publishRelease()
+
+        // Whoever leads starts training once the first batch is answered: kill it mid-training.
+        var leaderName = ""
+        let training = try await DaemonHarness.eventually(timeout: .seconds(240)) {
+            if a.log.contains("] training\n") { leaderName = "a" }
+            if b.log.contains("] training\n") { leaderName = "b" }
+            return !leaderName.isEmpty
+        }
+        try #require(training, "no training started; a:\n\(a.log.suffix(2000))\nb:\n\(b.log.suffix(2000))")
+        let (leader, survivor) = leaderName == "a" ? (a, b) : (b, a)
+        leader.kill9()
+        // The survivor takes over, trains, and the gate rejects the model: v1 stays active.
+        let rejected = try await DaemonHarness.eventually(timeout: .seconds(240)) {
+            try await h.store.modelEntries().contains { $0.record.status == .rejected }
+        }
+        #expect(rejected, "survivor log:\n\(survivor.log.suffix(3000))")
+        #expect(survivor.log.contains("became leader"))
+        let entries = try await h.store.modelEntries()
+        #expect(try await h.store.activeModel()?.version == 1)
+        #expect(entries.filter { $0.record.status == .rejected }.allSatisfy { $0.decision?.hasPrefix("rejected by the gate") == true })
+        // Having nothing new to train on, the leader asks more questions in the same iteration.
+        let more = try await DaemonHarness.eventually(timeout: .seconds(60)) {
+            try await h.store.iterationTasks(iteration: 0).queryAsked > 20
+        }
+        #expect(more)
+        await labeller.stop()
+
+        // Labels: one row per answered task; the correction won although it arrived first.
+        let duplicates = try await DaemonHarness.count(h.store, """
+            SELECT count(*) FROM (SELECT task_id FROM labels WHERE source <> 'initial' GROUP BY task_id HAVING count(*) > 1) d
+            """)
+        #expect(duplicates == 0)
+        let firstTask = try #require(corrected.withLock { $0 })
+        let stored = try await h.store.pool.withConnection { c in
+            try await c.query("SELECT label FROM labels WHERE task_id = $1", [firstTask]).first?.decode(0, as: String.self)
+        }
+        let task = try #require(try await h.store.task(id: firstTask))
+        let spectrum = try #require(try await h.store.spectrum(id: task.spectrumID))
+        #expect(stored == h.truth[URL(fileURLWithPath: spectrum.location).lastPathComponent]?.rawValue)
+
+        // A restarted instance rejoins; promotion and rollback reach every instance without restart.
+        a = try h.daemon("a2", extra: extra)
+        let file = try CNNModel(architecture: .paper(), seed: 99, info: ModelInfo(classNames: ["single", "double", "other"]))
+        let v = try await h.store.registerTrainedModel(
+            parent: 1, createdAt: Date(), trainingCounts: [:], metricsJSON: "{}", sha256: file.sha256,
+            weights: Data(file.safetensorsBytes()), kind: .file, iteration: nil, oracleLabels: 0)
+        try await h.store.promoteModel(version: v, decision: "test promotion")
+        for d in [a, survivor] {
+            let swapped = try await DaemonHarness.eventually(timeout: .seconds(60)) {
+                d.log.split(separator: "\n").contains { $0.contains("swapped to the active model") && $0.contains("model.version=\(v) ") }
+            }
+            #expect(swapped, "no swap to v\(v):\n\(d.log.suffix(1500))")
+        }
+        let rollback = try await h.store.rollbackModel(reason: "test")
+        #expect(rollback == (from: v, to: 1))
+        let swappedBack = try await DaemonHarness.eventually(timeout: .seconds(60)) {
+            survivor.log.split(separator: "\n").last { $0.contains("swapped to the active model") }?.contains("model.version=1 ") == true
+        }
+        #expect(swappedBack, "\(survivor.log.suffix(1500))")
+        #expect(try await h.store.modelEntry(version: v)?.decision == "rolled back: test")
+        // Every event stored once.
+        let spectra = try await DaemonHarness.count(h.store, "SELECT count(*) FROM spectra WHERE survey = 'LAMOST'")
+        let rejects = try await DaemonHarness.count(h.store, "SELECT count(*) FROM rejects WHERE source = 'ingest'")
+        #expect(spectra + rejects == h.poolPaths.count)
+        #expect(await survivor.terminate() == 0)
+        #expect(await a.terminate() == 0)
     }
 }
