@@ -18,6 +18,8 @@ extension CampaignLoop {
                 try await store.setFinalModel(final, finished: true)
                 let candidates = try await store.candidates(CandidateQuery()).count
                 logger.notice("campaign finished", metadata: ["model.version": "\(final)", "candidates": "\(candidates)"])
+            } else if let finishedAt = campaign.finishedAt {
+                try await queueNewcomers(model: active.version, since: finishedAt)
             }
             return
         }
@@ -61,6 +63,23 @@ extension CampaignLoop {
                 try await train(from: active, iteration: current.iteration + 1, final: true)
             }
         }
+    }
+
+    /// After the campaign: the most uncertain spectra of each new release still go to the
+    /// labellers (one batch per release, once it has settled); their answers are stored, not trained on.
+    func queueNewcomers(model: Int, since finished: Date) async throws {
+        let since = max(finished, try await store.latestTaskCreation(batchPrefix: "after-") ?? finished)
+        guard let newest = try await store.latestIngestion(), newest > since,
+              Date().timeIntervalSince(newest) >= Double(loop.settleSeconds) else { return }
+        let iteration = try await store.iterations().last?.iteration ?? 0
+        let now = Date()
+        let batch = try await selector.queryBatch(model: model, iteration: iteration,
+                                                  batchID: "after-\(Int64(now.timeIntervalSince1970 * 1000))", now: now,
+                                                  newerThan: since)
+        guard !batch.isEmpty else { return }
+        try await store.upsertTasks(batch)
+        logger.notice("tasks selected from new spectra after the campaign", metadata: ["query": "\(batch.count)", "model.version": "\(model)"])
+        try await publishPending()
     }
 
     /// Whether the pool (spectra without an initial label) has spectra scored by `model` and no

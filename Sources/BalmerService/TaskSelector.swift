@@ -19,8 +19,10 @@ struct TaskSelector: Sendable {
     static let fullSpectrumPoints = 400
 
     /// The query batch under `model` for `iteration`.
-    func queryBatch(model: Int, iteration: Int, batchID: String, now: Date) async throws -> [TaskRecord] {
-        let pool = try await store.queryCandidates(modelVersion: model, limit: loop.batchSize * max(loop.maxPerPlate > 0 ? 20 : 1, 1))
+    /// With `newerThan`, only spectra stored after that time.
+    func queryBatch(model: Int, iteration: Int, batchID: String, now: Date, newerThan: Date? = nil) async throws -> [TaskRecord] {
+        let pool = try await store.queryCandidates(modelVersion: model, limit: loop.batchSize * (loop.maxPerPlate > 0 ? 20 : 1),
+                                                   ingestedAfter: newerThan)
         let scores = pool.map { Double($0.score.entropy) }
         var plates: [String: Int] = [:]
         var groups: [Int] = []

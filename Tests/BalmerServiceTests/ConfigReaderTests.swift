@@ -1,4 +1,5 @@
 import BalmerService
+import BalmerTestSupport
 import Foundation
 import Testing
 
@@ -25,6 +26,21 @@ import Testing
         #expect(config.threads == 3)
         #expect(config.ingest.batchTimeoutMilliseconds == 200)
         #expect(config.logMetadata["database.password"] == "set")
+    }
+
+    /// The example file documents every key the daemon reads (as `key` or `_key`), and its
+    /// values are the defaults, so reading it changes nothing but what it sets on purpose.
+    @Test func exampleConfigDocumentsEveryKey() throws {
+        let path = BuiltProducts.packageRoot + "/Config/balmer.example.json"
+        let reader = try ConfigReader(arguments: ["--config", path], environment: [:])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for key in DaemonConfiguration.keys {
+            let leaf = key.split(separator: ".").last.map(String.init) ?? key
+            #expect(reader.lookup(key) != nil || text.contains("\"_\(leaf)\""), "Config/balmer.example.json does not document \(key)")
+        }
+        let config = try DaemonConfiguration(config: reader)
+        #expect(config.loop.batchSize == 100 && config.loop.retrainAfter == 100 && config.loop.precisionSample == 30)
+        #expect(config.loop.threshold == 0.8 && config.loop.times == 3 && config.loop.enabled)
     }
 
     @Test func badValuesAreRefused() throws {

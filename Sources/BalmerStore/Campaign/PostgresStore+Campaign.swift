@@ -200,3 +200,12 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    /// When the newest task whose batch id starts with `prefix` was created, if any.
+    public func latestTaskCreation(batchPrefix prefix: String) async throws -> Date? {
+        try await pool.withConnection(retries: 1) { c in
+            try await c.query("SELECT max(created_at) FROM tasks WHERE starts_with(batch_id, $1)", [prefix]).first?.decode(0)
+        }
+    }
+}

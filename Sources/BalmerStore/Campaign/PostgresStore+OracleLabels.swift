@@ -141,18 +141,21 @@ extension PostgresStore {
 
     /// Pool spectra to query under `modelVersion`: highest entropy first, never tasked, without a
     /// trained-on label, not in the initial set; with their file location (for the diversity guard).
-    public func queryCandidates(modelVersion: Int, limit: Int) async throws -> [(score: ScoreRecord, location: String)] {
+    /// With `ingestedAfter`, only spectra stored after that time (newcomers after a campaign).
+    public func queryCandidates(modelVersion: Int, limit: Int, ingestedAfter: Date? = nil) async throws
+        -> [(score: ScoreRecord, location: String)]
+    {
         try await pool.withConnection(retries: 1) { c in
             try await c.query("""
                 SELECT sc.spectrum_id, sc.model_version, sc.probabilities, sc.predicted, sc.entropy, s.location
                 FROM scores sc JOIN spectra s ON s.id = sc.spectrum_id
-                WHERE sc.model_version = $1
+                WHERE sc.model_version = $1 AND ($3::timestamptz IS NULL OR s.ingested_at > $3)
                   AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.spectrum_id = sc.spectrum_id AND l.source <> 'precision')
                   AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.spectrum_id = sc.spectrum_id
                                   AND (t.kind = 'query' OR t.status = 'open'))
                 ORDER BY sc.entropy DESC, sc.spectrum_id
                 LIMIT $2
-                """, [Int32(modelVersion), Int64(max(limit, 0))]
+                """, [Int32(modelVersion), Int64(max(limit, 0)), ingestedAfter]
             ).rows.map { r in (score: try Self.score(r), location: try r.decode(5)) }
         }
     }
