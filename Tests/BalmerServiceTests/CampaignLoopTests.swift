@@ -56,6 +56,24 @@ import Testing
         let found = candidates.filter { h.truth[URL(fileURLWithPath: $0.location).lastPathComponent]?.isTarget == true }.count
         print("campaign: iterations \(iterations.map { ($0.iteration, $0.precisionEstimate ?? -1) }), models \(models.map { ($0.version, $0.kind.rawValue, $0.record.status.rawValue) }), candidates \(candidates.count), true precision \(Double(correct) / Double(candidates.count)), recall \(Double(found) / Double(targets))")
         #expect(Double(found) / Double(targets) > 0.5)
+
+        // After the campaign, a new release still gets its most uncertain spectra asked.
+        let next = try await CommandRunner.balmer(["simulate", "--kind", "lamost-dr9", "--count", "60", "--seed", "9",
+                                                  "--out", h.directory + "/pool2"])
+        try #require(next.status == 0, "\(next.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: h.directory + "/pool2").filter { $0.hasSuffix(".fits.gz") }
+        let producer = try DaemonHarness.producer(h.cluster)
+        try await DaemonHarness.publish(files.map { h.directory + "/pool2/" + $0 }, release: "DR10-sim", producer: producer)
+        await producer.shutdown(timeout: .seconds(5))
+        let asked = try await DaemonHarness.eventually(timeout: .seconds(90)) {
+            try await DaemonHarness.count(store, "SELECT count(*) FROM tasks WHERE batch_id LIKE 'after-%'") > 0
+        }
+        #expect(asked, "\(daemon.log.suffix(2000))")
+        let newcomers = try await DaemonHarness.count(store, """
+            SELECT count(*) FROM tasks t JOIN spectra s ON s.id = t.spectrum_id
+            WHERE t.batch_id LIKE 'after-%' AND s.release <> 'DR10-sim'
+            """)
+        #expect(newcomers == 0)
         #expect(await daemon.terminate() == 0)
     }
 }
