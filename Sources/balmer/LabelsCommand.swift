@@ -16,12 +16,12 @@ struct LabelsCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Flag(help: "Also list conflicts already settled (by a resolution or a strict majority).") var all = false
-        @Flag(help: "Print one JSON array of objects.") var json = false
+        @Flag(help: "Print one JSON object per spectrum (one per line).") var json = false
 
         func run() async throws {
             let conflicts = try await ModelStore.run(database, migrate: false) { try await $0.labelConflicts(unresolvedOnly: !all) }
             if json {
-                print(ModelJSON.text(conflicts.map(Self.object)))
+                for conflict in conflicts { print(ModelJSON.text(Self.object(conflict))) }
                 return
             }
             guard !conflicts.isEmpty else {

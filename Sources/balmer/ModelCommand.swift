@@ -23,12 +23,12 @@ struct ModelCommand: AsyncParsableCommand {
             abstract: "Every model with its lineage, status, decision and key metrics, oldest first.")
 
         @OptionGroup var database: DatabaseOptions
-        @Flag(help: "Print one JSON array of objects.") var json = false
+        @Flag(help: "Print one JSON object per model (one per line).") var json = false
 
         func run() async throws {
             let entries = try await ModelStore.run(database, migrate: false) { try await $0.modelEntries() }
             if json {
-                print(ModelJSON.text(entries.map(ModelListing.object)))
+                for entry in entries { print(ModelJSON.text(ModelListing.object(entry))) }
                 return
             }
             guard !entries.isEmpty else {

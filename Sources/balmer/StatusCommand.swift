@@ -1,4 +1,5 @@
 import ArgumentParser
+import BalmerService
 import BalmerStore
 import Foundation
 
@@ -14,15 +15,32 @@ struct StatusCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Precision threshold marked on the chart (balmerd's loop.threshold).") var threshold = 0.8
+    @Option(help: "Precision threshold marked on the chart (default: loop.threshold from --config or BALMER_LOOP_THRESHOLD, else 0.8).")
+    var threshold: Double?
     @Option(help: "Bootstrap servers (accepted; consumer lag is not available yet, see the discussion).") var brokers: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard (0...1).contains(threshold) else { throw DatabaseOptions.failure(code: 2, "--threshold must be within 0...1") }
+        if let threshold, !(0...1).contains(threshold) {
+            throw DatabaseOptions.failure(code: 2, "--threshold must be within 0...1")
+        }
+    }
+
+    /// `--threshold`, else balmerd's `loop.threshold` (configuration file or environment), else 0.8.
+    func resolvedThreshold() throws -> Double {
+        if let threshold { return threshold }
+        do {
+            let config = try ConfigReader(arguments: database.config.map { ["--config", $0] } ?? [])
+            let value = try config.double("loop.threshold", default: 0.8)
+            guard (0...1).contains(value) else { throw ConfigReader.Error("loop.threshold must be within 0...1") }
+            return value
+        } catch {
+            throw CLIFailure(2, "\(error)")
+        }
     }
 
     func run() async throws {
+        let threshold = try resolvedThreshold()
         let status = try await ModelStore.run(database, migrate: false) { store in try await StatusReport.read(store) }
         let brokers = brokers ?? ProcessInfo.processInfo.environment["BALMER_KAFKA_BROKERS"]
         let lagNote = brokers?.isEmpty == false

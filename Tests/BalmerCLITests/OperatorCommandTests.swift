@@ -65,6 +65,12 @@ import Testing
         try JSONSerialization.jsonObject(with: Data(text.utf8))
     }
 
+    /// One JSON object per line.
+    static func jsonLines(_ output: CommandRunner.Output) throws -> [[String: Any]] {
+        try #require(output.status == 0, "\(output.stderr)")
+        return try output.lines.map { try #require(try json($0) as? [String: Any]) }
+    }
+
     @Test func importingADatasetCSVTwiceStoresTheSameRows() throws {
         let db = try Schema()
         defer { db.drop() }
@@ -135,7 +141,7 @@ import Testing
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stderr.contains("epoch 1/2"), "\(train.stderr)")
         #expect(train.stdout.contains("model 1 (initial)"), "\(train.stdout)")
-        var models = try #require(try Self.json(db.balmer(["model", "list", "--json"]).stdout) as? [[String: Any]])
+        var models = try Self.jsonLines(db.balmer(["model", "list", "--json"]))
         try #require(models.count == 1)
         #expect(models[0]["version"] as? Int == 1)
         #expect(models[0]["status"] as? String == "active")
@@ -151,7 +157,7 @@ import Testing
         try #require(fileTrain.status == 0, "\(fileTrain.stderr)")
         let promote = try db.balmer(["model", "promote", "--file", file])
         #expect(promote.status == 0, "\(promote.stderr)")
-        models = try #require(try Self.json(db.balmer(["model", "list", "--json"]).stdout) as? [[String: Any]])
+        models = try Self.jsonLines(db.balmer(["model", "list", "--json"]))
         try #require(models.count == 2)
         #expect(models[1]["version"] as? Int == 2)
         #expect(models[1]["status"] as? String == "active")
@@ -161,7 +167,7 @@ import Testing
 
         let rollback = try db.balmer(["model", "rollback", "--reason", "worse on the survey"])
         #expect(rollback.status == 0, "\(rollback.stderr)")
-        models = try #require(try Self.json(db.balmer(["model", "list", "--json"]).stdout) as? [[String: Any]])
+        models = try Self.jsonLines(db.balmer(["model", "list", "--json"]))
         #expect(models[0]["status"] as? String == "active")
         #expect(models[1]["status"] as? String == "retired")
         #expect(models[1]["decision"] as? String == "rolled back: worse on the survey")
@@ -207,7 +213,7 @@ import Testing
             INSERT INTO campaign DEFAULT VALUES;
             """)
 
-        let conflicts = try #require(try Self.json(db.balmer(["labels", "conflicts", "--json"]).stdout) as? [[String: Any]])
+        let conflicts = try Self.jsonLines(db.balmer(["labels", "conflicts", "--json"]))
         try #require(conflicts.count == 1)
         #expect(conflicts[0]["spectrum_id"] as? Int == Int(ids[0]))
         #expect(conflicts[0]["label"] is NSNull)
@@ -225,12 +231,18 @@ import Testing
         // 40 columns over [0, 1]: `#` to the t bound 0.78, `=` to the estimate 0.90, `|` at 0.80.
         #expect(text.stdout.contains("it  0 [" + String(repeating: "#", count: 31) + "=|===....]"), "\(text.stdout)")
         #expect(text.stdout.contains("1 unresolved"))
+        // Without --threshold: balmerd's loop.threshold from the configuration file.
+        let config = directory + "/balmerd.json"
+        try Data(#"{"loop": {"threshold": 0.5}}"#.utf8).write(to: URL(fileURLWithPath: config))
+        let configured = try db.balmer(["status", "--config", config])
+        #expect(configured.stdout.contains("| threshold 0.50"), "\(configured.stdout)")
+        #expect(configured.stdout.contains("it  0 [" + String(repeating: "#", count: 20) + "|" + String(repeating: "#", count: 10)), "\(configured.stdout)")
 
         let resolve = try db.balmer(["labels", "resolve", ids[0], "double", "--by", "carol", "--note", "clear double peak"])
         #expect(resolve.status == 0, "\(resolve.stderr)")
         #expect(resolve.stdout.contains("resolved as double by carol"))
-        #expect((try Self.json(db.balmer(["labels", "conflicts", "--json"]).stdout) as? [Any])?.isEmpty == true)
-        let settled = try #require(try Self.json(db.balmer(["labels", "conflicts", "--all", "--json"]).stdout) as? [[String: Any]])
+        #expect(try Self.jsonLines(db.balmer(["labels", "conflicts", "--json"])).isEmpty)
+        let settled = try Self.jsonLines(db.balmer(["labels", "conflicts", "--all", "--json"]))
         #expect(settled.first?["label"] as? String == "double")
         #expect(settled.first?["resolved_by"] as? String == "carol")
         status = try #require(try Self.json(db.balmer(["status", "--json"]).stdout) as? [String: Any])
