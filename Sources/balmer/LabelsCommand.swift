@@ -62,13 +62,13 @@ struct LabelsCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard SpectrumClass(rawValue: label.lowercased()) != nil else {
-                throw DatabaseOptions.failure(code: 2, "the label must be single, double or other, not '\(label)'")
+                throw ValidationError("the label must be single, double or other, not '\(label)'")
             }
             guard !by.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw DatabaseOptions.failure(code: 2, "--by needs a name")
+                throw ValidationError("--by needs a name")
             }
             if Int64(spectrum) == nil && spectrum.split(separator: "/", omittingEmptySubsequences: false).count != 3 {
-                throw DatabaseOptions.failure(code: 2, "SPECTRUM_ID must be a store id or SURVEY/RELEASE/KEY")
+                throw ValidationError("SPECTRUM_ID must be a store id or SURVEY/RELEASE/KEY")
             }
         }
 

@@ -31,7 +31,7 @@ struct LabelsImportCommand: AsyncParsableCommand {
     @Option(help: "Worker threads reading FITS files (default: all processors).") var threads: Int?
 
     func validate() throws {
-        func bad(_ message: String) -> ExitCode { DatabaseOptions.failure(code: 2, "labels import: \(message)") }
+        func bad(_ message: String) -> ValidationError { ValidationError(message) }
         switch (file, fits) {
         case (nil, nil): throw bad("give a dataset CSV, or --fits DIR --truth labels.csv")
         case (.some, .some): throw bad("give a dataset CSV or --fits, not both")
@@ -195,6 +195,11 @@ struct LabelsImportBatch: Sendable {
             .map { "\($0.key.rawValue) (\($0.key == .ccd700 ? "air→vacuum, blur σ=7 px" : "no blur")) for \($0.value) files" }
         if !used.isEmpty {
             batch.notes.append("preprocessing: " + used.joined(separator: ", ") + (domain == nil ? ", chosen by the detected layout" : ""))
+        }
+        let present = Set(files.map { ($0 as NSString).lastPathComponent })
+        let missing = truthRecords.filter { !present.contains($0.file) }.map(\.file)
+        if !missing.isEmpty {
+            batch.notes.append("\(missing.count) rows of \(truth) name no file under \(input) (first: \(missing.prefix(3).joined(separator: ", ")))")
         }
         if !failures.isEmpty {
             let first = failures.prefix(3).map { "\(($0.path as NSString).lastPathComponent): \($0.reason)" }

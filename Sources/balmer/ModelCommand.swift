@@ -51,9 +51,9 @@ struct ModelCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard (version == nil) != (file == nil) else {
-                throw DatabaseOptions.failure(code: 2, "give a model VERSION or --file MODEL.safetensors (one of them)")
+                throw ValidationError("give a model VERSION or --file MODEL.safetensors (one of them)")
             }
-            if let version, version < 1 { throw DatabaseOptions.failure(code: 2, "VERSION must be positive") }
+            if let version, version < 1 { throw ValidationError("VERSION must be positive") }
         }
 
         func run() async throws {
@@ -64,10 +64,15 @@ struct ModelCommand: AsyncParsableCommand {
                 let active = try await store.activeEntry()
                 let target: Int
                 if let loaded, let file {
+                    // The file's bytes are the weights: loading verified them against their checksum.
+                    let weights: Data
+                    do { weights = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+                        throw CLIFailure(2, "cannot read \(file): \(error.localizedDescription)")
+                    }
                     target = try await store.registerTrainedModel(
-                        parent: active?.version, createdAt: loaded.info.created, trainingCounts: [:],
-                        metricsJSON: ModelFileCheck.metricsJSON(loaded, file: file), sha256: loaded.sha256,
-                        weights: Data(loaded.safetensorsBytes()), kind: .file, iteration: nil, oracleLabels: 0)
+                        parent: active?.version, createdAt: loaded.model.info.created, trainingCounts: [:],
+                        metricsJSON: ModelFileCheck.metricsJSON(loaded.model, file: file), sha256: loaded.sha256,
+                        weights: weights, kind: .file, iteration: nil, oracleLabels: 0)
                 } else {
                     target = version!
                 }
@@ -155,14 +160,14 @@ enum ModelStore {
 /// Checks a model file before it is registered.
 enum ModelFileCheck {
     /// The model in `path`, or exit 2 when it is unreadable or does not fit the store's features.
-    static func load(_ path: String) throws -> CNNModel {
+    static func load(_ path: String) throws -> (model: CNNModel, sha256: String) {
         let model: CNNModel
         do { model = try CNNModel.load(contentsOf: path) } catch { throw CLIFailure(2, error.description) }
         guard model.architecture.inputSize == SpectrumRecord.featureCount else {
             throw CLIFailure(2, "\(path) takes \(model.architecture.inputSize) points, the store's features have \(SpectrumRecord.featureCount)")
         }
         do { _ = try ScoringModel(version: 0, model: model) } catch { throw CLIFailure(2, "\(path): \(error)") }
-        return model
+        return (model, model.sha256)
     }
 
     /// The metrics stored for a registered file: its training summary, when it has one.

@@ -22,7 +22,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let threshold, !(0...1).contains(threshold) {
-            throw DatabaseOptions.failure(code: 2, "--threshold must be within 0...1")
+            throw ValidationError("--threshold must be within 0...1")
         }
     }
 

@@ -11,7 +11,12 @@ struct TrainCommand: AsyncParsableCommand {
         commandName: "train",
         abstract: "Train the CNN on an Ondřejov-layout dataset CSV and write a safetensors model, or on the store's labels.",
         discussion: """
-            --database: trains on the store's training set (initial labels plus usable oracle labels)             with balmerd's training function (a held-out share of the initial labels, SMOTE, warm start             from the active model unless --fresh), registers the model (kind initial when the registry is             empty, else loop; parent = the active model) and promotes it with --promote or when no model             is active. --validation-split, --monitor, --learning-rate, --class-weights and --warm-start             apply to --data only.
+            --database: trains on the store's training set (initial labels plus usable oracle labels) \
+            with balmerd's training function (a held-out share of the initial labels, SMOTE, warm start \
+            from the active model unless --fresh), registers the model (kind initial when the registry is \
+            empty, else loop; parent = the active model) and promotes it with --promote or when no model \
+            is active. --validation-split, --monitor, --learning-rate, --class-weights and --warm-start \
+            apply to --data only.
             """)
 
     @Option(help: "Training data: Ondřejov dataset CSV (12 metadata columns, then flux columns).")
@@ -55,10 +60,10 @@ struct TrainCommand: AsyncParsableCommand {
 
     func validate() throws {
         if database {
-            guard data == nil else { throw usageError("train", "give --data FILE or --database, not both") }
-            guard holdout >= 0, holdout < 1 else { throw usageError("train", "--holdout must be in [0, 1)") }
+            guard data == nil else { throw ValidationError("give --data FILE or --database, not both") }
+            guard holdout >= 0, holdout < 1 else { throw ValidationError("--holdout must be in [0, 1)") }
         } else {
-            guard data != nil, out != nil else { throw usageError("train", "give --data FILE --out MODEL, or --database") }
+            guard data != nil, out != nil else { throw ValidationError("give --data FILE --out MODEL, or --database") }
         }
         guard epochs ?? 1 > 0, batchSize > 0, patience > 0 else { throw usageError("train", "epochs, batch size and patience must be positive") }
         guard validationSplit >= 0, validationSplit < 1 else { throw usageError("train", "--validation-split must be in [0, 1)") }

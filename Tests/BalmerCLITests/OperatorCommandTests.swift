@@ -108,12 +108,15 @@ import Testing
         let simulate = try CommandRunner.balmer(["simulate", "--kind", "lamost-dr9", "--count", "12", "--seed", "8", "--out", survey])
         try #require(simulate.status == 0, "\(simulate.stderr)")
         #expect(FileManager.default.createFile(atPath: survey + "/broken.fits", contents: Data("not a FITS file".utf8)))
+        let truthText = try String(contentsOfFile: survey + "/truth.csv", encoding: .utf8)
+        try (truthText + "gone.fits,single,Be,20,0,\n").write(toFile: survey + "/truth.csv", atomically: true, encoding: .utf8)
 
         let out = try db.balmer(["labels", "import", "--fits", survey, "--truth", survey + "/truth.csv"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stderr.contains("preprocessing: survey (no blur)"), "\(out.stderr)")
         #expect(out.stderr.contains("chosen by the detected layout"))
         #expect(out.stderr.contains("broken.fits"), "\(out.stderr)")
+        #expect(out.stderr.contains("1 rows of \(survey)/truth.csv name no file"), "\(out.stderr)")
         let imported = try #require(Self.number(after: "imported ", in: out.stdout))
         let failed = try #require(Self.number(after: "labels import: ", in: out.stderr.components(separatedBy: "\n").first { $0.contains("files not imported") } ?? ""))
         #expect(imported + failed == 13)
@@ -134,7 +137,7 @@ import Testing
         defer { db.drop() }
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (_, csv, classes) = try simulateDataset(count: 240, seed: 5, in: directory)
+        let (_, csv, classes) = try simulateDataset(count: 180, seed: 5, in: directory)
         try #require(try db.balmer(["labels", "import", csv]).status == 0)
 
         let train = try db.balmer(["train", "--database", "--epochs", "2", "--patience", "2", "--seed", "3"])
