@@ -178,15 +178,23 @@ import Testing
         let table = try db.balmer(["model", "list"])
         #expect(table.stdout.contains("decision: rolled back: worse on the survey"), "\(table.stdout)")
 
-        // Promoting by version, unknown versions, a broker that is down: warning only.
-        let again = try db.balmer(["model", "promote", "2", "--brokers", "127.0.0.1:1"])
+        // Promoting by version announces on balmer.models (a mock cluster acknowledges it).
+        let mock = try MockCluster()
+        let again = try { () throws -> CommandRunner.Output in
+            defer { mock.stop() }
+            return try db.balmer(["model", "promote", "2", "--brokers", mock.bootstrapServers])
+        }()
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stderr.contains("warning: could not announce model 2"), "\(again.stderr)")
+        #expect(again.stderr.contains("announced model 2 on balmer.models"), "\(again.stderr)")
+        // A broker that is down: a warning only, the registry changed anyway.
+        let down = try db.balmer(["model", "rollback", "--brokers", "127.0.0.1:1"])
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.stderr.contains("warning: could not announce model 1"), "\(down.stderr)")
         #expect(try db.balmer(["model", "promote", "99"]).status == 2)
         #expect(try db.balmer(["model", "promote"]).status == 2)
 
         let status = try #require(try Self.json(db.balmer(["status", "--json"]).stdout) as? [String: Any])
-        #expect((status["active_model"] as? [String: Any])?["version"] as? Int == 2)
+        #expect((status["active_model"] as? [String: Any])?["version"] as? Int == 1)
         #expect((status["counts"] as? [String: Any])?["initial_labels"] as? Int == classes.values.reduce(0, +))
         #expect((status["campaign"] as? [String: Any])?["state"] as? String == "not started")
     }
@@ -254,6 +262,35 @@ import Testing
 
         #expect(try db.balmer(["labels", "resolve", ids[0], "maybe", "--by", "carol"]).status == 2)
         #expect(try db.balmer(["labels", "resolve", "987654321", "single", "--by", "carol"]).status == 2)
+    }
+
+    /// A `balmer kafka mock` child process, stopped with ``stop()``.
+    struct MockCluster {
+        let process = Process()
+        let bootstrapServers: String
+
+        init() throws {
+            process.executableURL = URL(fileURLWithPath: BuiltProducts.path(of: "balmer"))
+            process.arguments = ["kafka", "mock", "--brokers", "1"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var line = Data()
+            while true {
+                let byte = out.fileHandleForReading.readData(ofLength: 1)
+                if byte.isEmpty || byte == Data("\n".utf8) { break }
+                line.append(byte)
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            try #require(text.hasPrefix("bootstrap.servers="), "balmer kafka mock printed \(text)")
+            bootstrapServers = String(text.dropFirst("bootstrap.servers=".count))
+        }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
     }
 
     /// The integer right after `prefix` in `text`.
