@@ -130,8 +130,9 @@ enum ModelStore {
         _ options: DatabaseOptions, migrate: Bool, _ body: (PostgresStore) async throws -> T
     ) async throws -> T {
         let config = try options.configuration()
+        // Errors reach the user as one line; the pool's retry warnings would only repeat them.
         var logger = Logger(label: "balmer.store") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         let store = PostgresStore(configuration: config, maxConnections: 1, logger: logger)
         do {
             if migrate { try await store.migrate() }
@@ -151,6 +152,8 @@ enum ModelStore {
         case let exit as ExitCode: exit
         case RepositoryError.notFound(let what): CLIFailure(2, "not found: \(what)")
         case let error as RepositoryError: CLIFailure(2, error.description)
+        case let error as PostgresError where error.sqlState == "42P01":
+            CLIFailure(1, "\(error.description): is the schema migrated? Run `balmer db migrate`")
         case let error as PostgresError: CLIFailure(1, error.description)
         default: CLIFailure(1, "\(error)")
         }
