@@ -126,6 +126,8 @@ struct LabelsImportBatch: Sendable {
             let designation = row.metadata["object"].flatMap { $0.isEmpty ? nil : $0 }
             batch.items.append(Item(
                 record: SpectrumRecord(key: SpectrumKey(survey: "ondrejov", release: release, key: row.id),
+                                       ra: row.metadata["ra"].flatMap(Sexagesimal.rightAscension),
+                                       dec: row.metadata["dec"].flatMap(Sexagesimal.declination),
                                        designation: designation, location: "\(location)#\(row.id)", features: flux),
                 label: row.label))
         }
