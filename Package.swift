@@ -85,6 +85,7 @@ let package = Package(
             name: "balmer",
             dependencies: [
                 "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerLearning", "BalmerStore", "BalmerBus",
+                "BalmerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -4,18 +4,39 @@ import BalmerCore
 import Foundation
 import Logging
 
-/// `balmer train`: trains the paper's CNN on an Ondřejov-layout dataset CSV.
+/// `balmer train`: trains the paper's CNN on an Ondřejov-layout dataset CSV (`--data`), or on
+/// the store's training set (`--database`), registering the model in the store's registry.
 struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the CNN on an Ondřejov-layout dataset CSV and write a safetensors model.")
+        abstract: "Train the CNN on an Ondřejov-layout dataset CSV and write a safetensors model, or on the store's labels.",
+        discussion: """
+            --database: trains on the store's training set (initial labels plus usable oracle labels) \
+            with balmerd's training function (a held-out share of the initial labels, SMOTE, warm start \
+            from the active model unless --fresh), registers the model (kind initial when the registry is \
+            empty, else loop; parent = the active model) and promotes it with --promote or when no model \
+            is active. --validation-split, --monitor, --learning-rate, --class-weights and --warm-start \
+            apply to --data only.
+            """)
 
     @Option(help: "Training data: Ondřejov dataset CSV (12 metadata columns, then flux columns).")
-    var data: String
-    @Option(help: "Output model file (.safetensors).")
-    var out: String
-    @Option(help: "Maximum epochs.")
-    var epochs = 100
+    var data: String?
+    @Option(help: "Output model file (.safetensors); optional with --database.")
+    var out: String?
+    @Flag(help: "Train on the store's training set and register the model in the store.")
+    var database = false
+    @OptionGroup var store: DatabaseOptions
+    @OptionGroup var announce: ModelAnnouncementOptions
+    @Flag(help: "With --database: promote the new model even when another one is active.")
+    var promote = false
+    @Flag(help: "With --database: start from fresh weights instead of the active model's.")
+    var fresh = false
+    @Option(help: "With --database: share of the initial labels held out to compare models.")
+    var holdout = 0.1
+    @Flag(name: .customLong("no-smote"), help: "With --database: do not balance the classes with SMOTE.")
+    var noSMOTE = false
+    @Option(help: "Maximum epochs (default 100 with --data, 50 with --database).")
+    var epochs: Int?
     @Option(help: "Mini-batch size.")
     var batchSize = 32
     @Option(help: "Seed for initialisation, validation split, shuffling and dropout.")
@@ -38,7 +59,13 @@ struct TrainCommand: AsyncParsableCommand {
     var warmStart: String?
 
     func validate() throws {
-        guard epochs > 0, batchSize > 0, patience > 0 else { throw usageError("train", "epochs, batch size and patience must be positive") }
+        if database {
+            guard data == nil else { throw ValidationError("give --data FILE or --database, not both") }
+            guard holdout >= 0, holdout < 1 else { throw ValidationError("--holdout must be in [0, 1)") }
+        } else {
+            guard data != nil, out != nil else { throw ValidationError("give --data FILE --out MODEL, or --database") }
+        }
+        guard epochs ?? 1 > 0, batchSize > 0, patience > 0 else { throw usageError("train", "epochs, batch size and patience must be positive") }
         guard validationSplit >= 0, validationSplit < 1 else { throw usageError("train", "--validation-split must be in [0, 1)") }
         guard Monitor(rawValue: monitor) != nil else { throw usageError("train", "--monitor must be val_loss or loss") }
         if let threads, threads < 1 { throw usageError("train", "--threads must be at least 1") }
@@ -46,6 +73,10 @@ struct TrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
+            if database {
+                try await ModelTraining(command: self).run()
+                return
+            }
             try await train()
         } catch let error as CLIFailure {
             FileHandle.standardError.write(Data("balmer train: \(error.message)\n".utf8))
@@ -54,6 +85,7 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     private func train() async throws {
+        let data = data!, out = out!
         let logger = Logger(label: "balmer.train") { StreamLogHandler.standardError(label: $0) }
         let threadCount = threads ?? ProcessInfo.processInfo.environment["BALMER_THREADS"].flatMap(Int.init)
             ?? ComputeThreads.default
@@ -90,7 +122,7 @@ struct TrainCommand: AsyncParsableCommand {
             throw CLIFailure(2, error.description)
         }
         var options = TrainingOptions()
-        options.epochs = epochs; options.batchSize = batchSize; options.seed = seed; options.threads = threadCount
+        options.epochs = epochs ?? 100; options.batchSize = batchSize; options.seed = seed; options.threads = threadCount
         options.patience = patience; options.minDelta = minDelta; options.validationSplit = validationSplit
         options.monitor = Monitor(rawValue: monitor)!; options.adam.learningRate = learningRate
         options.classWeights = weights
