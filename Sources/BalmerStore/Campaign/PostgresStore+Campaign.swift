@@ -113,11 +113,14 @@ extension PostgresStore {
     public func rollbackModel(reason: String) async throws -> (from: Int, to: Int) {
         guard let active = try await activeEntry() else { throw RepositoryError.notFound("an active model to roll back") }
         let entries = try await modelEntries()
-        let earlier = entries.filter {
-            $0.version != active.version && $0.record.status != .rejected && $0.promotedAt != nil
-                && ($0.promotedAt ?? .distantPast) <= (active.promotedAt ?? .distantFuture)
+        // Never back to a rejected model or one rolled back before (rollbacks do not flip-flop).
+        func eligible(_ e: ModelEntry) -> Bool {
+            e.version != active.version && e.record.status != .rejected && !(e.decision?.hasPrefix("rolled back") ?? false)
         }
-        let target = entries.first { $0.version == active.record.parent && $0.record.status != .rejected }
+        let earlier = entries.filter {
+            eligible($0) && $0.promotedAt != nil && ($0.promotedAt ?? .distantPast) <= (active.promotedAt ?? .distantFuture)
+        }
+        let target = entries.first { $0.version == active.record.parent && eligible($0) }
             ?? earlier.max { ($0.promotedAt ?? .distantPast) < ($1.promotedAt ?? .distantPast) }
         guard let target else { throw RepositoryError.notFound("a previously promoted model before \(active.version)") }
         try await promoteModel(version: target.version, decision: "restored by rollback of \(active.version)")
