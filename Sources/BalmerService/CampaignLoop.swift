@@ -30,6 +30,7 @@ public final class CampaignLoop: Sendable {
     let selector: TaskSelector
     let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
+    private let running = Atomic<Bool>(false)
     let metrics = LoopMetrics()
 
     public init(store: PostgresStore, producer: KafkaProducer, models: ModelHolder, leader: AdvisoryLeader,
@@ -48,8 +49,13 @@ public final class CampaignLoop: Sendable {
     public func requestStop() { stopRequested.store(true, ordering: .relaxed) }
     var isStopping: Bool { stopRequested.load(ordering: .relaxed) }
 
+    /// Whether ``run()`` is still going (it finishes its current step after a stop request).
+    public var isRunning: Bool { running.load(ordering: .relaxed) }
+
     /// Runs ticks until ``requestStop()``; a failed tick is logged and retried on the next one.
     public func run() async {
+        running.store(true, ordering: .relaxed)
+        defer { running.store(false, ordering: .relaxed) }
         while !isStopping {
             do { try await tick() } catch {
                 logger.error("campaign step failed; retrying", metadata: ["error": "\(error)"])

@@ -12,12 +12,14 @@ public struct DaemonServices: Sendable {
     /// Tasks, retraining, rescoring, hot swap (when `loop.enabled`).
     public let loop: CampaignLoop?
 
-    /// Runs every part until ``requestStop()``; returns when all stopped, throwing the ingest
-    /// pipeline's failure, if any (a failing pipeline stops the others too).
-    public func run() async throws {
+    /// Runs every part until ``requestStop()``; returns when ingest and label ingestion stopped,
+    /// throwing the ingest pipeline's failure, if any (a failing pipeline stops the others too).
+    /// The loop gets `loopGrace` to finish its step; a training in progress is abandoned (the
+    /// next leader redoes it), so a stop never waits for minutes of training.
+    public func run(loopGrace: Duration = .seconds(3)) async throws {
+        if let loop { Task { await loop.run() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let labels { group.addTask { await labels.run() } }
-            if let loop { group.addTask { await loop.run() } }
             group.addTask {
                 do { try await pipeline.run() } catch {
                     self.requestStop()
@@ -27,6 +29,10 @@ public struct DaemonServices: Sendable {
             }
             try await group.waitForAll()
         }
+        guard let loop else { return }
+        let deadline = ContinuousClock.now + loopGrace
+        while loop.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if loop.isRunning { loop.logger.notice("leaving the loop's current step (a training in progress is redone by the next leader)") }
     }
 
     /// Asks every part to finish what it holds and stop.
