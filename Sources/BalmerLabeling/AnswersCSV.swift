@@ -18,6 +18,14 @@ public enum AnswersCSV {
         public var spectrumID: String?
         /// 1-based line of the row in the file.
         public var line: Int
+
+        public init(taskID: String, label: String, comment: String? = nil, spectrumID: String? = nil, line: Int) {
+            self.taskID = taskID
+            self.label = label
+            self.comment = comment
+            self.spectrumID = spectrumID
+            self.line = line
+        }
     }
 
     /// A problem with the file, with its line (`0`: the file as a whole).

@@ -39,16 +39,25 @@ public struct TaskScreen: Sendable {
         }
         var top = [clip(header), clip(taskLine(task, session: session))]
         var info = infoLines(task)
-        var links = TaskLink.links(for: task).map { link in
-            clip(Self.pad(link.name, 7) + " " + link.url + (link.note.isEmpty ? "" : "  (\(link.note))"))
+        // Each link on one line; an address longer than the line is wrapped (so it can be copied
+        // whole) while the plots keep at least `minimumPlotRows`, later links first giving way.
+        let links = TaskLink.links(for: task)
+        var wrapped = links.map { link -> [String] in
+            let text = Self.pad(link.name, 7) + " " + link.url
+            return text.count <= columns ? [clip(text + (link.note.isEmpty ? "" : "  (\(link.note))"))] : chunks(text)
         }
-        let minimumPlotRows = 8
-        while rows - top.count - info.count - links.count - footer.count < minimumPlotRows {
-            if !links.isEmpty { links.removeLast() } else if !info.isEmpty { info.removeLast() } else { break }
+        let minimumPlotRows = 10
+        func spare() -> Int { rows - top.count - info.count - wrapped.reduce(0) { $0 + $1.count } - footer.count }
+        var index = wrapped.count - 1
+        while spare() < minimumPlotRows, index >= 0 {
+            if wrapped[index].count > 1 { wrapped[index] = [clip(wrapped[index].joined())] }
+            index -= 1
         }
-        let plotRows = rows - top.count - info.count - links.count - footer.count
-        top += plots(task, rows: plotRows)
-        return fit(top + info + links, footer: footer)
+        while spare() < minimumPlotRows {
+            if !wrapped.isEmpty { wrapped.removeLast() } else if !info.isEmpty { info.removeLast() } else { break }
+        }
+        top += plots(task, rows: spare())
+        return fit(top + info + wrapped.flatMap { $0 }, footer: footer)
     }
 
     // MARK: Parts
@@ -56,6 +65,7 @@ public struct TaskScreen: Sendable {
     private func taskLine(_ task: TaskEvent, session: LabelSession) -> String {
         let kind = task.kind == .query ? "query (uncertain)" : "precision sample"
         var line = "Task \(Self.clean(task.taskID)) · \(kind) · batch \(Self.clean(task.batchID)) · iteration \(task.iteration)"
+            + " · model \(Self.clean(task.modelVersion))"
         if let previous = session.correctedLabel { line = "CORRECTING (was \(previous)) · " + line }
         return line
     }
@@ -66,13 +76,13 @@ public struct TaskScreen: Sendable {
             + task.probabilities.keys.filter { !["single", "double", "other"].contains($0) }.sorted()
         let probabilities = order.map { name -> String in
             let p = task.probabilities[name] ?? 0
-            let bar = String(repeating: style == .braille ? "█" : "#", count: Int((p * 8).rounded()))
-            return "P(\(Self.clean(name))) " + String(format: "%.3f", p) + " " + Self.pad(bar, 8)
+            let barWidth = columns >= 100 ? 8 : 4
+            let bar = String(repeating: style == .braille ? "█" : "#", count: Int((p * Double(barWidth)).rounded()))
+            return "P(\(Self.clean(name))) " + String(format: "%.3f", p) + " " + Self.pad(bar, barWidth)
         }.joined(separator: " ")
-        var lines = [clip(probabilities + " H " + String(format: "%.3f", task.entropy) + " nats · model " + Self.clean(task.modelVersion))]
+        var lines = [clip(probabilities + " H " + String(format: "%.3f", task.entropy) + " nats")]
         var object: [String] = []
         if let designation = task.designation { object.append(Self.clean(designation)) }
-        object.append("spectrum \(Self.clean(task.spectrumID))")
         if let ra = task.ra, let dec = task.dec {
             object.append("RA \(SkyFormat.rightAscension(ra)) Dec \(SkyFormat.declination(dec)) ("
                           + String(format: "%.5f°, %+.5f°", ra, dec) + ")")
@@ -80,13 +90,13 @@ public struct TaskScreen: Sendable {
             object.append("no coordinates")
         }
         lines.append(clip(object.joined(separator: " · ")))
-        var facts: [String] = []
+        var facts = ["spectrum \(Self.clean(task.spectrumID))"]
         if let survey = task.survey { facts.append(Self.clean(survey) + (task.release.map { " " + Self.clean($0) } ?? "")) }
         if let key = task.surveyKey { facts.append("key \(Self.clean(key))") }
         if let mjd = task.mjd { facts.append("MJD " + String(format: "%.0f", mjd)) }
         if let snr = task.snr { facts.append("S/N " + String(format: "%.1f", snr)) }
         if let magnitude = task.magnitude { facts.append("mag " + String(format: "%.2f", magnitude)) }
-        if !facts.isEmpty { lines.append(clip(facts.joined(separator: " · "))) }
+        lines.append(clip(facts.joined(separator: " · ")))
         lines.append(clipMiddle("file " + Self.clean(task.location)))
         return lines
     }
@@ -95,7 +105,7 @@ public struct TaskScreen: Sendable {
         let spectrum = task.spectrum
         let halpha = spectrum.halphaRange.count == 2 ? spectrum.halphaRange[0]...max(spectrum.halphaRange[0], spectrum.halphaRange[1]) : 6519...6732
         let full = spectrum.fullRange.count == 2 ? spectrum.fullRange[0]...max(spectrum.fullRange[0], spectrum.fullRange[1]) : halpha
-        let halphaTitle = "Hα window " + String(format: "%.0f–%.0f Å", halpha.lowerBound, halpha.upperBound) + ", rest 6564.61 Å (vacuum)"
+        let halphaTitle = "Hα " + String(format: "%.0f–%.0f Å", halpha.lowerBound, halpha.upperBound) + ", rest 6564.61 Å vac"
         let fullTitle = "Full spectrum " + String(format: "%.0f–%.0f Å", full.lowerBound, full.upperBound) + " (downsampled)"
         let marker = (wavelength: Self.halphaRest, label: "Hα")
         if available >= 34 {
@@ -145,11 +155,7 @@ public struct TaskScreen: Sendable {
             for link in TaskLink.links(for: task) {
                 let text = "  \(link.name)\(link.note.isEmpty ? "" : " (\(link.note))"): \(link.url)"
                 // Wrapped, not clipped, so the whole address can be copied.
-                var rest = Substring(text)
-                while !rest.isEmpty {
-                    lines.append(String(rest.prefix(columns)))
-                    rest = rest.dropFirst(columns)
-                }
+                lines += chunks(text)
             }
         }
         return lines.map(clip)
@@ -163,6 +169,17 @@ public struct TaskScreen: Sendable {
         var lines = Array(body.prefix(room))
         lines += Array(repeating: "", count: room - lines.count)
         return (lines + footer).map(clip)
+    }
+
+    /// `text` cut into lines of `columns` characters.
+    private func chunks(_ text: String) -> [String] {
+        var lines: [String] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            lines.append(String(rest.prefix(columns)))
+            rest = rest.dropFirst(columns)
+        }
+        return lines
     }
 
     private func clip(_ text: String) -> String {

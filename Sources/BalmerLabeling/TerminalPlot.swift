@@ -98,15 +98,22 @@ public struct TerminalPlot: Sendable, Hashable {
         lines.append(String(repeating: " ", count: Self.gutter - 1) + (style == .braille ? "└" : "+") + String(axisLine))
 
         var labels = [Character](repeating: " ", count: width)
-        func place(_ text: String, at start: Int) {
+        /// Writes `text` at `start` unless it would touch another label; returns whether it did.
+        @discardableResult
+        func place(_ text: String, at start: Int) -> Bool {
             let start = max(0, min(start, width - text.count))
-            guard labels[start..<min(width, start + text.count)].allSatisfy({ $0 == " " }) else { return }
+            let from = max(0, start - 1), to = min(width, start + text.count + 1)
+            guard labels[from..<to].allSatisfy({ $0 == " " }) else { return false }
             for (offset, character) in text.enumerated() where start + offset < width { labels[start + offset] = character }
+            return true
         }
         let left = String(format: "%.0f Å", range.lowerBound), right = String(format: "%.0f Å", range.upperBound)
+        // The marker's label first (centred under it, else starting or ending at it), then the
+        // range's ends where they still fit.
         if let markerColumn, let wavelength = markerWavelength {
             let text = "\(markerLabel) \(String(format: "%.1f", wavelength))".trimmingCharacters(in: .whitespaces)
-            place(text, at: Self.gutter + markerColumn - text.count / 2)
+            let column = Self.gutter + markerColumn
+            for start in [column - text.count / 2, column, column - text.count + 1] where place(text, at: start) { break }
         }
         place(left, at: Self.gutter)
         place(right, at: width - right.count)
