@@ -115,11 +115,13 @@ import Glibc
         try "file,class,subtype,snr,radial_velocity,artefacts\nspec-t4.fits,double,Be,30,0,\nspec-t1.fits,other,G,30,0,\n"
             .write(toFile: truth, atomically: true, encoding: .utf8)
         let simulated = try await CommandRunner.balmer(["label", "--brokers", mock.bootstrapServers, "--group", group,
-                                                        "--simulate", truth, "--idle-exit", "2"])
+                                                        "--simulate", truth, "--idle-exit", "2", "--svg", directory + "/svg"])
         #expect(simulated.status == 0, "\(simulated.stderr)")
         #expect(simulated.stdout.contains("simulated-oracle: answered 1 (single 0, double 1, other 0), skipped 0, corrections 0, malformed 1"),
                 "\(simulated.stdout)")
         #expect(simulated.stderr.contains("malformed task"))
+        let svg = try String(contentsOfFile: directory + "/svg/t4.svg", encoding: .utf8)
+        #expect(svg.contains("<svg") && svg.contains("<polyline") && svg.contains("task t4"))
 
         let labels = try await mock.readLabels(expect: 5)
         #expect(labels.count == 5, "\(labels)")
