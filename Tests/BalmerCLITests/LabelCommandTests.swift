@@ -46,6 +46,10 @@ import Glibc
 
         // Session 2 (bob, same group): only the tasks alice did not answer come, the skipped one included.
         try tmux.start(command + ["--labeller", "bob"])
+        _ = try await tmux.waitForTask()
+        // A larger terminal (SIGWINCH) gets a larger screen: the SIMBAD address now fits on its line.
+        tmux.resize(columns: 130, rows: 40)
+        try await tmux.waitFor("&Radius=10&Radius.unit=arcsec\nVizieR")
         var seen: [String] = []
         let keys = ["s", "d", "o", "s"]
         for index in 0..<4 {
@@ -314,6 +318,10 @@ final class Tmux: @unchecked Sendable {
             Issue.record("tmux \(arguments.prefix(4).joined(separator: " ")): \(message)")
         }
         return (code, String(decoding: output, as: UTF8.self))
+    }
+
+    func resize(columns: Int, rows: Int) {
+        run(["-L", socket, "resize-window", "-t", session, "-x", "\(columns)", "-y", "\(rows)"])
     }
 
     func keys(_ text: String) {
