@@ -63,6 +63,12 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // The labellers' CLI pieces: terminal plots, the task screen, the key state machine, answer files.
+        .target(
+            name: "BalmerLabeling",
+            dependencies: ["BalmerBus", "BalmerCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // The daemon's wiring: configuration, ingest pipeline, systemd notify, health/metrics.
         .target(
             name: "BalmerService",
@@ -85,7 +91,7 @@ let package = Package(
             name: "balmer",
             dependencies: [
                 "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerSimulation", "BalmerLearning", "BalmerStore", "BalmerBus",
-                "BalmerService",
+                "BalmerService", "BalmerLabeling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,6 +125,8 @@ let package = Package(
             name: "BalmerServiceTests",
             dependencies: ["BalmerService", "BalmerBus", "BalmerStore", "BalmerFITS", "BalmerCNN", "BalmerCore", "BalmerTestSupport"],
             swiftSettings: strict),
+        .testTarget(
+            name: "BalmerLabelingTests", dependencies: ["BalmerLabeling", "BalmerBus"], swiftSettings: strict),
         .testTarget(
             name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS", "BalmerTestSupport"], swiftSettings: strict),
     ]

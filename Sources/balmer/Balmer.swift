@@ -6,7 +6,7 @@ struct Balmer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "balmer",
         abstract: "Find emission-line stars in spectroscopic surveys by active deep learning.",
-        subcommands: [InspectCommand.self, SimulateCommand.self, ExperimentCommand.self, TrainCommand.self, PredictCommand.self, DBCommand.self, CandidatesCommand.self, KafkaCommand.self, PublishCommand.self, LabelsCommand.self, ModelCommand.self, StatusCommand.self])
+        subcommands: [InspectCommand.self, SimulateCommand.self, ExperimentCommand.self, TrainCommand.self, PredictCommand.self, DBCommand.self, CandidatesCommand.self, KafkaCommand.self, PublishCommand.self, LabelsCommand.self, ModelCommand.self, StatusCommand.self, LabelCommand.self])
 
     /// Runs the chosen subcommand with Balmer's exit codes: 0 success, 1 failure, 2 bad usage
     /// or bad input; errors go to stderr on one readable line.

@@ -4,7 +4,7 @@
 balmer_install_deps() {
     local need=()
     local pkg
-    for pkg in librdkafka-dev libcfitsio-dev libopenblas-dev libpq-dev pkg-config postgresql python3; do
+    for pkg in librdkafka-dev libcfitsio-dev libopenblas-dev libpq-dev pkg-config postgresql python3 tmux; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
     done
     if [ ${#need[@]} -gt 0 ]; then
