@@ -15,17 +15,21 @@ import Testing
         ConvCase(n: 2, length: 6, cin: 2, cout: 5, kernel: 5, pad: 2, threads: 2),
         ConvCase(n: 2, length: 5, cin: 4, cout: 3, kernel: 3, pad: 2, threads: 2),
         ConvCase(n: 3, length: 6, cin: 1, cout: 4, kernel: 3, pad: 1, threads: 2),
+        ConvCase(n: 2, length: 9, cin: 5, cout: 40, kernel: 3, pad: 1, threads: 2),
+        ConvCase(n: 1, length: 8, cin: 6, cout: 64, kernel: 5, pad: 2, threads: 2),
     ]
 
-    @Test(arguments: convCases)
-    func convForwardMatchesNaiveLoop(_ c: ConvCase) throws {
+    /// Both GEMM schedules: phased windows (large batches) and per-tap column splits (tiny ones).
+    @Test(arguments: convCases, [false, true])
+    func convForwardMatchesNaiveLoop(_ c: ConvCase, splitColumns: Bool) throws {
         let x = TestData.random(c.n * c.length * c.cin, seed: 1)
         let w = TestData.random(c.kernel * c.cin * c.cout, seed: 2)
         let b = TestData.random(c.cout, seed: 3, scale: 0.2)
         let px = TestData.padded(x, n: c.n, length: c.length, channels: c.cin, pad: c.pad)
         var py = [Float](repeating: .nan, count: c.n * (c.length + 2 * c.pad) * c.cout)
         let s = Conv1D.Shape(batch: c.n, length: c.length, pad: c.pad, cin: c.cin, cout: c.cout, kernel: c.kernel)
-        Conv1D.forward(s, input: px, weight: w, bias: b, output: &py, relu: true, threads: c.threads)
+        Conv1D.forward(s, input: px, weight: w, bias: b, output: &py, relu: true, threads: c.threads,
+                       splitColumns: splitColumns)
         let (y, padsZero) = TestData.unpadded(py, n: c.n, length: c.length, channels: c.cout, pad: c.pad)
         let ref = Reference.conv(x.map(Double.init), n: c.n, length: c.length, cin: c.cin, cout: c.cout,
                                  kernel: c.kernel, weight: w.map(Double.init), bias: b.map(Double.init), relu: true)
