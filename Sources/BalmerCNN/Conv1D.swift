@@ -85,11 +85,7 @@ enum Conv1D {
                 (base + (pad + length) * cout).update(repeating: 0, count: pad * cout)
                 var row = base + pad * cout
                 for _ in 0..<length {
-                    if relu {
-                        for c in 0..<cout { row[c] = max(row[c] + bias[c], 0) }
-                    } else {
-                        for c in 0..<cout { row[c] += bias[c] }
-                    }
+                    VectorLoops.addBias(row, bias, count: cout, relu: relu)
                     row += cout
                 }
             }
@@ -144,9 +140,9 @@ enum Conv1D {
                 var y = output + (n * rps + pad) * cout
                 for _ in 0..<length {
                     if relu {
-                        for c in 0..<cout { let v = y[c] > 0 ? g[c] : 0; g[c] = v; sum[c] += v }
+                        VectorLoops.reluMask(g, output: y, sum: sum, count: cout)
                     } else {
-                        for c in 0..<cout { sum[c] += g[c] }
+                        VectorLoops.accumulate(sum, g, count: cout)
                     }
                     g += cout; y += cout
                 }
