@@ -12,7 +12,8 @@ enum Network {
                         rng: inout SeededGenerator, threads: Int) {
         let plan = ws.plan
         // Tiny inference batches: single-threaded BLAS (thread hand-offs cost more than the
-        // work); the dense layers split their GEMVs over `threads` themselves.
+        // work); the conv layers split their output columns and the dense layers their GEMVs
+        // over `threads` themselves.
         let tiny = !ws.training && batch <= Dense.gemvBatchLimit && threads > 1
         if tiny { BLASThreads.set(1) }
         defer { if tiny { BLASThreads.set(threads) } }
