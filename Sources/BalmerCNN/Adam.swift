@@ -44,18 +44,26 @@ struct Adam {
                         mp[i] = m; vp[i] = v
                         parameters[i] -= alpha * m / (v.squareRoot() + eps)
                     }
-                    switch gradients.count {
-                    case 1:
-                        for i in range { apply(i, g0[i]) }
-                    case 2:
-                        let g1 = gradients[1]
-                        for i in range { apply(i, g0[i] + g1[i]) }
-                    default:
-                        for i in range {
-                            var g = g0[i]
-                            for w in 1..<gradients.count { g += gradients[w][i] }
-                            apply(i, g)
-                        }
+                    // 8 lanes at a time (the same operations per element as `apply`), scalar tail.
+                    typealias V = VectorLoops.V
+                    let (vb1, vb2, vc1, vc2) = (V(repeating: b1), V(repeating: b2), V(repeating: c1), V(repeating: c2))
+                    let (veps, valpha) = (V(repeating: eps), V(repeating: alpha))
+                    var i = range.lowerBound
+                    while i + 8 <= range.upperBound {
+                        var g = VectorLoops.load(g0 + i)
+                        for w in 1..<gradients.count { g += VectorLoops.load(gradients[w] + i) }
+                        let m = vb1 * VectorLoops.load(mp + i) + vc1 * g
+                        let v = vb2 * VectorLoops.load(vp + i) + vc2 * g * g
+                        VectorLoops.store(m, mp + i)
+                        VectorLoops.store(v, vp + i)
+                        VectorLoops.store(VectorLoops.load(parameters + i) - valpha * m / (v.squareRoot() + veps), parameters + i)
+                        i += 8
+                    }
+                    while i < range.upperBound {
+                        var g = g0[i]
+                        for w in 1..<gradients.count { g += gradients[w][i] }
+                        apply(i, g)
+                        i += 1
                     }
                 }
             }

@@ -3,9 +3,16 @@
 ///
 /// Shapes: input `[n][length + 2·pad][cin]`, output `[n][length + 2·pad][cout]`, weight
 /// `[kernel][cin][cout]` (Keras layout), bias `[cout]`. Pad rows of the output are written as
-/// zeros. The convolution is `kernel` GEMMs over the whole batch, each reading the input shifted
-/// by one row: the zero pad rows between samples make the shift exact, and the rows of the
-/// result that fall on padding are cleared by the epilogue (bias + ReLU).
+/// zeros.
+///
+/// No im2col: in channels-last layout the `kernel` input rows `r − h … r + h` that output row `r`
+/// reads are contiguous, `kernel·cin` floats, which is exactly row `r` of the im2col matrix; the
+/// weight is that matrix's `(kernel·cin) × cout` right factor as stored. A GEMM cannot take
+/// overlapping rows (`lda ≥ k`), so the rows are split into `kernel` phases: phase `t` takes
+/// output rows `t, t + kernel, t + 2·kernel, …`, whose windows do not overlap (`lda = kernel·cin`,
+/// `ldc = kernel·cout`). Each output row is written by one GEMM with the full depth `kernel·cin`.
+/// The zero pad rows between samples make the windows exact; the rows of the result that fall on
+/// padding are cleared by the epilogue (bias + ReLU).
 enum Conv1D {
     struct Shape {
         var batch: Int
@@ -21,26 +28,50 @@ enum Conv1D {
 
     static func forward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                        relu: Bool, threads: Int, splitRows: Bool = false) {
+                        relu: Bool, threads: Int, splitColumns: Bool = false) {
         let h = s.kernel / 2
         if s.cin == 1 {
             direct(s, input: input, weight: weight, bias: bias, output: output, relu: relu, threads: threads)
             return
         }
-        // With `splitRows` (single-threaded BLAS, tiny batches) the rows are split over threads.
-        let parts = splitRows ? ParallelLoop.chunkCount(s.gemmRows, threads: threads, minimumPerChunk: 32) : 1
-        ParallelLoop.chunks(parts, threads: parts) { partRange, _ in
-            for part in partRange {
-                let rows = ParallelLoop.range(of: part, count: s.gemmRows, chunks: parts)
-                for j in 0..<s.kernel {
-                    sgemm(m: rows.count, n: s.cout, k: s.cin,
-                          a: input + (s.pad + rows.lowerBound + j - h) * s.cin, lda: s.cin,
-                          b: weight + j * s.cin * s.cout, ldb: s.cout,
-                          beta: j == 0 ? 0 : 1, c: output + (s.pad + rows.lowerBound) * s.cout, ldc: s.cout)
+        let k = s.kernel
+        if splitColumns {
+            // Tiny batches (single-threaded BLAS): the output columns are split over threads, one
+            // GEMM per tap, so each weight is packed once in all (the GEMMs are too short to
+            // amortise packing the whole weight per thread or per phase).
+            // Columns go in blocks of 16 (the BLAS kernel's unroll); the last part takes the rest.
+            let blockCount = max(1, s.cout / 16)
+            let parts = ParallelLoop.chunkCount(blockCount, threads: threads, minimumPerChunk: 2)
+            ParallelLoop.chunks(parts, threads: parts) { partRange, _ in
+                for part in partRange {
+                    let blocks = ParallelLoop.range(of: part, count: blockCount, chunks: parts)
+                    let first = blocks.lowerBound * 16
+                    let last = blocks.upperBound == blockCount ? s.cout : blocks.upperBound * 16
+                    for j in 0..<k {
+                        sgemm(m: s.gemmRows, n: last - first, k: s.cin,
+                              a: input + (s.pad + j - h) * s.cin, lda: s.cin,
+                              b: weight + j * s.cin * s.cout + first, ldb: s.cout,
+                              beta: j == 0 ? 0 : 1, c: output + s.pad * s.cout + first, ldc: s.cout)
+                    }
                 }
+            }
+        } else {
+            for t in 0..<k {
+                let m = phaseRows(0..<s.gemmRows, phase: t, kernel: k)
+                let r = s.pad + t
+                sgemm(m: m, n: s.cout, k: k * s.cin,
+                      a: input + (r - h) * s.cin, lda: k * s.cin,
+                      b: weight, ldb: s.cout,
+                      beta: 0, c: output + r * s.cout, ldc: k * s.cout)
             }
         }
         epilogue(s, output: output, bias: bias, relu: relu, threads: threads)
+    }
+
+    /// Rows of `rows` in phase `phase` (offsets `phase, phase + kernel, …` from its start).
+    @inline(__always)
+    static func phaseRows(_ rows: Range<Int>, phase: Int, kernel: Int) -> Int {
+        max(0, (rows.count - phase + kernel - 1) / kernel)
     }
 
     /// Adds the bias, applies ReLU on valid rows and zeroes the pad rows, per sample.
@@ -54,11 +85,7 @@ enum Conv1D {
                 (base + (pad + length) * cout).update(repeating: 0, count: pad * cout)
                 var row = base + pad * cout
                 for _ in 0..<length {
-                    if relu {
-                        for c in 0..<cout { row[c] = max(row[c] + bias[c], 0) }
-                    } else {
-                        for c in 0..<cout { row[c] += bias[c] }
-                    }
+                    VectorLoops.addBias(row, bias, count: cout, relu: relu)
                     row += cout
                 }
             }
@@ -93,10 +120,12 @@ enum Conv1D {
 
     /// Backward pass. `dOutput` (pad rows zero) is masked in place by the ReLU derivative when
     /// `relu`; `dWeight`, `dBias` and `dInput` (when given; pad rows zero) are overwritten. `output` is this layer's forward output (post-ReLU).
+    /// `scratch`, when given, holds at least `kernel·cin·cout` floats (else one is allocated).
     static func backward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          output: UnsafePointer<Float>, dOutput: UnsafeMutablePointer<Float>,
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
-                         dInput: UnsafeMutablePointer<Float>?, relu: Bool, threads: Int) {
+                         dInput: UnsafeMutablePointer<Float>?, relu: Bool, threads: Int,
+                         scratch: UnsafeMutablePointer<Float>? = nil) {
         let h = s.kernel / 2
         let cout = s.cout, pad = s.pad, length = s.length, rps = s.rowsPerSample
         // ReLU mask and per-chunk bias sums, reduced in chunk order (deterministic).
@@ -111,9 +140,9 @@ enum Conv1D {
                 var y = output + (n * rps + pad) * cout
                 for _ in 0..<length {
                     if relu {
-                        for c in 0..<cout { let v = y[c] > 0 ? g[c] : 0; g[c] = v; sum[c] += v }
+                        VectorLoops.reluMask(g, output: y, sum: sum, count: cout)
                     } else {
-                        for c in 0..<cout { sum[c] += g[c] }
+                        VectorLoops.accumulate(sum, g, count: cout)
                     }
                     g += cout; y += cout
                 }
@@ -121,21 +150,33 @@ enum Conv1D {
         }
         dBias.update(repeating: 0, count: cout)
         for chunk in 0..<chunks { for c in 0..<cout { dBias[c] += partial[chunk * cout + c] } }
-        let rows = s.gemmRows
-        for j in 0..<s.kernel {
-            sgemm(transA: true, m: s.cin, n: cout, k: rows,
-                  a: input + (pad + j - h) * s.cin, lda: s.cin,
-                  b: dOutput + pad * cout, ldb: cout,
-                  beta: 0, c: dWeight + j * s.cin * cout, ldc: cout)
+        // dW = Σ_r window(r)ᵀ · dOutput[r], phase by phase (windows of one phase do not overlap).
+        let rows = 0..<s.gemmRows, k = s.kernel, cin = s.cin
+        for t in 0..<k {
+            let r = pad + t
+            sgemm(transA: true, m: k * cin, n: cout, k: phaseRows(rows, phase: t, kernel: k),
+                  a: input + (r - h) * cin, lda: k * cin,
+                  b: dOutput + r * cout, ldb: k * cout,
+                  beta: t == 0 ? 0 : 1, c: dWeight, ldc: cout)
         }
         guard let dInput else { return }
-        for j in 0..<s.kernel {
-            sgemm(transB: true, m: rows, n: s.cin, k: cout,
-                  a: dOutput + (pad - j + h) * cout, lda: cout,
-                  b: weight + j * s.cin * cout, ldb: cout,
-                  beta: j == 0 ? 0 : 1, c: dInput + pad * s.cin, ldc: s.cin)
+        // dX[r] = Σ_q dOutput[r − h + q] · W[k−1−q]ᵀ: the window of dOutput rows around r times
+        // the kernel-flipped weight, stored `[cin][kernel·cout]` and used transposed.
+        let flippedCount = cin * k * cout
+        let flipped = scratch ?? UnsafeMutablePointer<Float>.allocate(capacity: flippedCount)
+        defer { if scratch == nil { flipped.deallocate() } }
+        for ci in 0..<cin {
+            for q in 0..<k {
+                (flipped + (ci * k + q) * cout).update(from: weight + ((k - 1 - q) * cin + ci) * cout, count: cout)
+            }
         }
-        let cin = s.cin
+        for t in 0..<k {
+            let r = pad + t
+            sgemm(transB: true, m: phaseRows(rows, phase: t, kernel: k), n: cin, k: k * cout,
+                  a: dOutput + (r - h) * cout, lda: k * cout,
+                  b: flipped, ldb: k * cout,
+                  beta: 0, c: dInput + r * cin, ldc: k * cin)
+        }
         ParallelLoop.chunks(s.batch, threads: threads) { samples, _ in
             for n in samples {
                 let base = dInput + n * rps * cin

@@ -38,11 +38,7 @@ enum Dense {
         ParallelLoop.chunks(s.batch, threads: threads, minimumPerChunk: 16) { rows, _ in
             for n in rows {
                 let row = output + n * u
-                if relu {
-                    for c in 0..<u { row[c] = max(row[c] + bias[c], 0) }
-                } else {
-                    for c in 0..<u { row[c] += bias[c] }
-                }
+                VectorLoops.addBias(row, bias, count: u, relu: relu)
             }
         }
     }
@@ -55,14 +51,9 @@ enum Dense {
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
                          dInput: UnsafeMutablePointer<Float>?, relu: Bool, threads: Int) {
         let u = s.units
-        if relu {
-            for i in 0..<(s.batch * u) { dOutput[i] = output[i] > 0 ? dOutput[i] : 0 }
-        }
+        if relu { VectorLoops.reluMask(dOutput, output: output, sum: nil, count: s.batch * u) }
         dBias.update(repeating: 0, count: u)
-        for n in 0..<s.batch {
-            let g = dOutput + n * u
-            for c in 0..<u { dBias[c] += g[c] }
-        }
+        for n in 0..<s.batch { VectorLoops.accumulate(dBias, dOutput + n * u, count: u) }
         sgemm(transA: true, m: s.features, n: u, k: s.batch, a: input, lda: s.inStride,
               b: dOutput, ldb: u, beta: 0, c: dWeight, ldc: u)
         if let dInput {

@@ -24,11 +24,8 @@ enum MaxPool1D {
                 for i in 0..<s.outLength {
                     let row = y + (pad + i) * c
                     let first = x + i * s.size * c
-                    for ch in 0..<c { row[ch] = first[ch] }
-                    for t in 1..<max(1, s.size) {
-                        let other = first + t * c
-                        for ch in 0..<c { row[ch] = other[ch] > row[ch] ? other[ch] : row[ch] }
-                    }
+                    row.update(from: first, count: c)
+                    for t in 1..<max(1, s.size) { VectorLoops.maxInto(row, first + t * c, count: c) }
                 }
             }
         }
@@ -48,13 +45,29 @@ enum MaxPool1D {
                 let dxValid = dx + pad * c
                 let dy = dOutput + n * outStride + pad * c
                 for i in 0..<s.outLength {
-                    for ch in 0..<c {
-                        var best = i * s.size * c + ch
+                    let window = x + i * s.size * c, dWindow = dxValid + i * s.size * c, g = dy + i * c
+                    var ch = 0
+                    while ch + 8 <= c {
+                        // The window's maximum, then its first occurrence takes the gradient.
+                        var best = VectorLoops.load(window + ch)
                         for t in 1..<max(1, s.size) {
-                            let k = (i * s.size + t) * c + ch
-                            if x[k] > x[best] { best = k }
+                            let v = VectorLoops.load(window + t * c + ch)
+                            best.replace(with: v, where: v .> best)
                         }
-                        dxValid[best] = dy[i * c + ch]
+                        let gv = VectorLoops.load(g + ch), zero = VectorLoops.V(repeating: 0)
+                        var taken = SIMDMask<SIMD8<Int32>>(repeating: false)
+                        for t in 0..<s.size {
+                            let hit = (VectorLoops.load(window + t * c + ch) .== best) .& .!taken
+                            VectorLoops.store(zero.replacing(with: gv, where: hit), dWindow + t * c + ch)
+                            taken = taken .| hit
+                        }
+                        ch += 8
+                    }
+                    while ch < c {
+                        var best = ch
+                        for t in 1..<max(1, s.size) where window[t * c + ch] > window[best] { best = t * c + ch }
+                        dWindow[best] = g[ch]
+                        ch += 1
                     }
                 }
             }

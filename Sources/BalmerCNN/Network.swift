@@ -12,7 +12,8 @@ enum Network {
                         rng: inout SeededGenerator, threads: Int) {
         let plan = ws.plan
         // Tiny inference batches: single-threaded BLAS (thread hand-offs cost more than the
-        // work); the dense layers split their GEMVs over `threads` themselves.
+        // work); the conv layers split their output columns and the dense layers their GEMVs
+        // over `threads` themselves.
         let tiny = !ws.training && batch <= Dense.gemvBatchLimit && threads > 1
         if tiny { BLASThreads.set(1) }
         defer { if tiny { BLASThreads.set(threads) } }
@@ -46,7 +47,7 @@ enum Network {
                 for i in 0..<ws.convLayers {
                     layerForward(ws, i, parameters: parameters, x: ws.pointer(stage: i, start: start),
                                  y: ws.pointer(stage: i + 1, start: start), batch: n, maskStart: start, rng: &rng,
-                                 threads: threads, splitRows: tiny)
+                                 threads: threads, splitColumns: tiny)
                 }
                 start += n
             }
@@ -61,7 +62,7 @@ enum Network {
 
     static func layerForward(_ ws: Workspace, _ i: Int, parameters: UnsafePointer<Float>,
                              x xm: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int,
-                             maskStart: Int, rng: inout SeededGenerator, threads: Int, splitRows: Bool = false) {
+                             maskStart: Int, rng: inout SeededGenerator, threads: Int, splitColumns: Bool = false) {
         let layer = ws.plan.layers[i], pad = ws.plan.pad
         let x = UnsafePointer(xm)
         switch layer.op {
@@ -70,7 +71,7 @@ enum Network {
                                  cin: layer.input.channels, cout: layer.output.channels, kernel: kernel)
             Conv1D.forward(s, input: x, weight: parameters + layer.weightOffset,
                            bias: parameters + layer.biasOffset, output: y, relu: true, threads: threads,
-                           splitRows: splitRows)
+                           splitColumns: splitColumns)
         case let .maxPool(size):
             let s = MaxPool1D.Shape(batch: batch, inLength: layer.input.length,
                                     channels: layer.input.channels, size: size, pad: pad)
@@ -114,7 +115,7 @@ enum Network {
                                      cin: layer.input.channels, cout: layer.output.channels, kernel: kernel)
                 Conv1D.backward(s, input: x, weight: parameters + layer.weightOffset, output: y, dOutput: dy,
                                 dWeight: gradients + layer.weightOffset, dBias: gradients + layer.biasOffset,
-                                dInput: dx, relu: true, threads: threads)
+                                dInput: dx, relu: true, threads: threads, scratch: ws.convScratch)
             case let .maxPool(size):
                 guard let dx else { continue }
                 let s = MaxPool1D.Shape(batch: batch, inLength: layer.input.length,

@@ -24,6 +24,8 @@ final class Workspace {
     let probabilities: UnsafeMutablePointer<Float>
     let labels: UnsafeMutablePointer<Int32>
     let sampleWeights: UnsafeMutablePointer<Float>
+    /// Training: scratch for the largest conv weight (the flipped kernel of the input gradient).
+    private(set) var convScratch: UnsafeMutablePointer<Float>?
     private var owned: [UnsafeMutablePointer<Float>] = []
 
     /// Default samples per conv-stack chunk in inference: a chunk's activations fit in L2/L3.
@@ -62,6 +64,12 @@ final class Workspace {
                 if case .dropout = layer.op { alloc(layer.output.features * capacity) } else { nil }
             }
             owned += masks.compactMap { $0 }
+            let largestConv = plan.layers.map { if case .conv = $0.op { $0.weightCount } else { 0 } }.max() ?? 0
+            if largestConv > 0 {
+                let scratch = alloc(largestConv)
+                convScratch = scratch
+                owned.append(scratch)
+            }
         } else {
             // Conv stack: chunk-local ping-pong; flatten stage (convLayers) and input: own buffers;
             // dense stack: whole-batch ping-pong.

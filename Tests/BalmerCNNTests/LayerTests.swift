@@ -15,17 +15,21 @@ import Testing
         ConvCase(n: 2, length: 6, cin: 2, cout: 5, kernel: 5, pad: 2, threads: 2),
         ConvCase(n: 2, length: 5, cin: 4, cout: 3, kernel: 3, pad: 2, threads: 2),
         ConvCase(n: 3, length: 6, cin: 1, cout: 4, kernel: 3, pad: 1, threads: 2),
+        ConvCase(n: 2, length: 9, cin: 5, cout: 40, kernel: 3, pad: 1, threads: 2),
+        ConvCase(n: 1, length: 8, cin: 6, cout: 64, kernel: 5, pad: 2, threads: 2),
     ]
 
-    @Test(arguments: convCases)
-    func convForwardMatchesNaiveLoop(_ c: ConvCase) throws {
+    /// Both GEMM schedules: phased windows (large batches) and per-tap column splits (tiny ones).
+    @Test(arguments: convCases, [false, true])
+    func convForwardMatchesNaiveLoop(_ c: ConvCase, splitColumns: Bool) throws {
         let x = TestData.random(c.n * c.length * c.cin, seed: 1)
         let w = TestData.random(c.kernel * c.cin * c.cout, seed: 2)
         let b = TestData.random(c.cout, seed: 3, scale: 0.2)
         let px = TestData.padded(x, n: c.n, length: c.length, channels: c.cin, pad: c.pad)
         var py = [Float](repeating: .nan, count: c.n * (c.length + 2 * c.pad) * c.cout)
         let s = Conv1D.Shape(batch: c.n, length: c.length, pad: c.pad, cin: c.cin, cout: c.cout, kernel: c.kernel)
-        Conv1D.forward(s, input: px, weight: w, bias: b, output: &py, relu: true, threads: c.threads)
+        Conv1D.forward(s, input: px, weight: w, bias: b, output: &py, relu: true, threads: c.threads,
+                       splitColumns: splitColumns)
         let (y, padsZero) = TestData.unpadded(py, n: c.n, length: c.length, channels: c.cout, pad: c.pad)
         let ref = Reference.conv(x.map(Double.init), n: c.n, length: c.length, cin: c.cin, cout: c.cout,
                                  kernel: c.kernel, weight: w.map(Double.init), bias: b.map(Double.init), relu: true)
@@ -72,7 +76,8 @@ import Testing
 
     @Test(arguments: [(2, 1), (2, 2), (3, 2)])
     func maxPoolForwardAndGradient(size: Int, threads: Int) throws {
-        let n = 2, length = 7, c = 3, pad = 1
+        // 11 channels: one 8-lane vector and a scalar tail.
+        let n = 2, length = 7, c = 11, pad = 1
         let x = TestData.random(n * length * c, seed: 21)
         let out = length / size
         let px = TestData.padded(x, n: n, length: length, channels: c, pad: pad)
@@ -95,6 +100,58 @@ import Testing
         }
         let (ok, worst) = TestData.close(dxValid, num)
         #expect(ok, "max diff \(worst)")
+    }
+
+    /// Ties (as after ReLU): the whole gradient goes to the first element of each window.
+    @Test func maxPoolTiesRouteToFirst() throws {
+        let n = 2, length = 6, c = 12, pad = 1, size = 2
+        let px = [Float](repeating: 0, count: n * (length + 2 * pad) * c)
+        let g = TestData.random(n * (length / size) * c, seed: 23)
+        let dy = TestData.padded(g, n: n, length: length / size, channels: c, pad: pad)
+        var dx = [Float](repeating: .nan, count: px.count)
+        let s = MaxPool1D.Shape(batch: n, inLength: length, channels: c, size: size, pad: pad)
+        MaxPool1D.backward(s, input: px, dOutput: dy, dInput: &dx, threads: 1)
+        let (dxValid, _) = TestData.unpadded(dx, n: n, length: length, channels: c, pad: pad)
+        for sample in 0..<n {
+            for l in 0..<length {
+                for ch in 0..<c {
+                    let got = dxValid[(sample * length + l) * c + ch]
+                    let want: Float = l % size == 0 ? g[(sample * (length / size) + l / size) * c + ch] : 0
+                    #expect(got == want, "sample \(sample) row \(l) channel \(ch)")
+                }
+            }
+        }
+    }
+
+    /// The vectorised Adam step against the scalar formula, summing two gradient buffers
+    /// (37 values: vectors and a scalar tail).
+    @Test func adamMatchesScalarFormula() throws {
+        let count = 37, steps = 3
+        var options = AdamOptions()
+        options.learningRate = 0.01
+        var adam = Adam(count: count, options: options)
+        let initial = TestData.random(count, seed: 41)
+        var p = initial
+        var refP = p.map(Double.init), refM = [Double](repeating: 0, count: count), refV = refM
+        for step in 1...steps {
+            let g0 = TestData.random(count, seed: 42 + UInt64(step)), g1 = TestData.random(count, seed: 52 + UInt64(step))
+            g0.withUnsafeBufferPointer { a in
+                g1.withUnsafeBufferPointer { b in
+                    adam.update(parameters: &p, gradients: [a.baseAddress!, b.baseAddress!], threads: 2)
+                }
+            }
+            let t = Double(step), b1 = Double(options.beta1), b2 = Double(options.beta2)
+            let alpha = Double(options.learningRate) * (1 - pow(b2, t)).squareRoot() / (1 - pow(b1, t))
+            for i in 0..<count {
+                let g = Double(g0[i]) + Double(g1[i])
+                refM[i] = b1 * refM[i] + (1 - b1) * g
+                refV[i] = b2 * refV[i] + (1 - b2) * g * g
+                refP[i] -= alpha * refM[i] / (refV[i].squareRoot() + Double(options.epsilon))
+            }
+        }
+        let (ok, worst) = TestData.close(p, refP, atol: 1e-5, rtol: 1e-4)
+        #expect(ok, "max diff \(worst)")
+        #expect(zip(p, initial).allSatisfy { abs($0 - $1) > 1e-4 }, "every parameter moved")
     }
 
     @Test(arguments: [true, false])
