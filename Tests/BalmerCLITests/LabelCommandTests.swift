@@ -12,7 +12,7 @@ import Glibc
 
     @Test(.timeLimit(.minutes(2)))
     func interactiveSessionsAnswerUndoSkipAndResume() async throws {
-        let mock = try await LabelMockCluster()
+        let mock = try await MockProcess(arguments: ["--brokers", "1"])
         defer { mock.stop() }
         let directory = try temporaryDirectory("balmer-label")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -93,7 +93,7 @@ import Glibc
 
     @Test(.timeLimit(.minutes(2)))
     func answersFileThenSimulatedOracle() async throws {
-        let mock = try await LabelMockCluster()
+        let mock = try await MockProcess(arguments: ["--brokers", "1"])
         defer { mock.stop() }
         let directory = try temporaryDirectory("balmer-label")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -198,43 +198,8 @@ enum LabelTaskJSON {
     }
 }
 
-/// A `balmer kafka mock --brokers 1` child process and the `balmer label` helpers that talk to it.
-/// `@unchecked Sendable`: `process` is configured before `run()` and only signalled afterwards.
-final class LabelMockCluster: @unchecked Sendable {
-    private let process = Process()
-    let bootstrapServers: String
-
-    init() async throws {
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.path(of: "balmer"))
-        process.arguments = ["kafka", "mock", "--brokers", "1"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let handle = out.fileHandleForReading
-        let line: String = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var bytes = Data()
-                while true {
-                    let byte = handle.readData(ofLength: 1)
-                    if byte.isEmpty || byte == Data("\n".utf8) { break }
-                    bytes.append(byte)
-                }
-                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
-            }
-        }
-        guard line.hasPrefix("bootstrap.servers=") else {
-            process.terminate()
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "balmer kafka mock printed '\(line)'"])
-        }
-        bootstrapServers = String(line.dropFirst("bootstrap.servers=".count))
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-
+/// The `balmer label` helpers that talk to a mock cluster.
+extension MockProcess {
     /// Publishes task JSON lines with `balmer label send-tasks` (`raw`: unchecked).
     func sendTasks(_ lines: [String], directory: String, raw: Bool = false) async throws {
         let file = directory + "/tasks-\(UUID().uuidString.prefix(6)).jsonl"

@@ -132,7 +132,7 @@ import Testing
         #expect(try db.balmer(["labels", "import", "--fits", survey, "--truth", survey + "/truth.csv", "--domain", "hst"]).status == 2)
     }
 
-    @Test func trainPromoteAndRollbackThroughTheRegistry() throws {
+    @Test func trainPromoteAndRollbackThroughTheRegistry() async throws {
         let db = try Schema()
         defer { db.drop() }
         let directory = try temporaryDirectory()
@@ -156,7 +156,7 @@ import Testing
 
         // A model file registered as kind `file` and promoted.
         let file = directory + "/other.safetensors"
-        let fileTrain = try CommandRunner.balmer(["train", "--data", csv, "--out", file, "--epochs", "1", "--seed", "9"])
+        let fileTrain = try await CommandRunner.balmer(["train", "--data", csv, "--out", file, "--epochs", "1", "--seed", "9"])
         try #require(fileTrain.status == 0, "\(fileTrain.stderr)")
         let promote = try db.balmer(["model", "promote", "--file", file])
         #expect(promote.status == 0, "\(promote.stderr)")
@@ -179,7 +179,7 @@ import Testing
         #expect(table.stdout.contains("decision: rolled back: worse on the survey"), "\(table.stdout)")
 
         // Promoting by version announces on balmer.models (a mock cluster acknowledges it).
-        let mock = try MockCluster()
+        let mock = try await MockProcess(arguments: ["--brokers", "1"])
         let again = try { () throws -> CommandRunner.Output in
             defer { mock.stop() }
             return try db.balmer(["model", "promote", "2", "--brokers", mock.bootstrapServers])
@@ -262,35 +262,6 @@ import Testing
 
         #expect(try db.balmer(["labels", "resolve", ids[0], "maybe", "--by", "carol"]).status == 2)
         #expect(try db.balmer(["labels", "resolve", "987654321", "single", "--by", "carol"]).status == 2)
-    }
-
-    /// A `balmer kafka mock` child process, stopped with ``stop()``.
-    struct MockCluster {
-        let process = Process()
-        let bootstrapServers: String
-
-        init() throws {
-            process.executableURL = URL(fileURLWithPath: BuiltProducts.path(of: "balmer"))
-            process.arguments = ["kafka", "mock", "--brokers", "1"]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var line = Data()
-            while true {
-                let byte = out.fileHandleForReading.readData(ofLength: 1)
-                if byte.isEmpty || byte == Data("\n".utf8) { break }
-                line.append(byte)
-            }
-            let text = String(decoding: line, as: UTF8.self)
-            try #require(text.hasPrefix("bootstrap.servers="), "balmer kafka mock printed \(text)")
-            bootstrapServers = String(text.dropFirst("bootstrap.servers=".count))
-        }
-
-        func stop() {
-            process.terminate()
-            process.waitUntilExit()
-        }
     }
 
     /// The integer right after `prefix` in `text`.

@@ -1,14 +1,13 @@
-import BalmerTestSupport
 import Foundation
 
 /// A long-running `balmer kafka mock` child: its first stdout line, and a way to stop it.
 /// `@unchecked Sendable`: `process` is configured before `run()` and only signalled/waited on after.
-final class MockProcess: @unchecked Sendable {
-    let process = Process()
-    let bootstrapServers: String
+public final class MockProcess: @unchecked Sendable {
+    public let process = Process()
+    public let bootstrapServers: String
     private let stderr: PipeDrain
 
-    init(arguments: [String] = []) async throws {
+    public init(arguments: [String] = []) async throws {
         process.executableURL = URL(fileURLWithPath: BuiltProducts.path(of: "balmer"))
         process.arguments = ["kafka", "mock"] + arguments
         let out = Pipe()
@@ -37,7 +36,7 @@ final class MockProcess: @unchecked Sendable {
     }
 
     /// Sends SIGTERM and waits for the exit status (and stderr).
-    func terminate() async -> (status: Int32, stderr: String) {
+    public func terminate() async -> (status: Int32, stderr: String) {
         process.terminate()
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread { [self] in
@@ -45,5 +44,11 @@ final class MockProcess: @unchecked Sendable {
                 continuation.resume(returning: (process.terminationStatus, String(decoding: stderr.wait(), as: UTF8.self)))
             }
         }
+    }
+
+    /// Sends SIGTERM and waits for the exit (cleanup).
+    public func stop() {
+        process.terminate()
+        process.waitUntilExit()
     }
 }
