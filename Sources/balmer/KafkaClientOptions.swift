@@ -34,7 +34,10 @@ struct KafkaClientOptions: ParsableArguments {
         var result: [String: String]
         do {
             let reader = try ConfigReader(arguments: config.map { ["--config", $0] } ?? [], environment: environment)
-            result = try KafkaClientSettings(config: reader).properties
+            let settings = try KafkaClientSettings(config: reader)
+            // Checked alone first, so that an error names the key that set the property.
+            try settings.validate(brokers: "localhost:9092", clientID: "balmer")
+            result = settings.properties
         } catch {
             throw CLIFailure(2, "\(command): \(error)")
         }
