@@ -57,6 +57,12 @@ public struct KafkaConfig: Sendable, CustomStringConvertible {
         return try Self.nativeConfig(settings)
     }
 
+    /// Checks every setting with librdkafka (names, value types, enumerations such as
+    /// `security.protocol`) without creating a client; throws `_INVALID_ARG` naming the property.
+    public func validate() throws(KafkaError) {
+        rd_kafka_conf_destroy(try makeNativeConfig())
+    }
+
     static func nativeConfig(_ settings: [String: String]) throws(KafkaError) -> OpaquePointer {
         guard let conf = rd_kafka_conf_new() else { throw .invalidArgument("rd_kafka_conf_new failed") }
         var errstr = [CChar](repeating: 0, count: 512)
@@ -64,8 +70,11 @@ public struct KafkaConfig: Sendable, CustomStringConvertible {
             let value = settings[key]!
             if rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
+                var detail = String(errorBuffer: errstr)
+                // librdkafka quotes the refused value ("Invalid value \"…\" for …"): hide a secret's.
+                if isSecret(key) && !value.isEmpty { detail = detail.replacingOccurrences(of: value, with: "<redacted>") }
                 let shown = isSecret(key) ? "<redacted>" : value
-                throw .invalidArgument("configuration \(key)=\(shown): \(String(errorBuffer: errstr))")
+                throw .invalidArgument("configuration \(key)=\(shown): \(detail)")
             }
         }
         return conf

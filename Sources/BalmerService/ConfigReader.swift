@@ -118,6 +118,12 @@ public struct ConfigReader: Sendable {
         return raw.value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
+    /// Keys starting with `prefix` that the command line or the file set (a family of keys such as
+    /// `kafka.librdkafka.*`; environment variables cannot name them: `_` is ambiguous there).
+    public func keys(withPrefix prefix: String) -> [String] {
+        Set(commandLine.keys).union(file.keys).filter { $0.hasPrefix(prefix) && $0.count > prefix.count }.sorted()
+    }
+
     /// Every key any provider sets (for warnings about unknown keys).
     public var providedKeys: Set<String> { Set(commandLine.keys).union(file.keys) }
 

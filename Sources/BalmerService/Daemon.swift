@@ -67,10 +67,10 @@ public enum Daemon {
             "topic.metadata.refresh.interval.ms": "5000",
         ]
         let producer = try KafkaProducer(
-            config: KafkaConfig(bootstrapServers: k.brokers, clientID: k.clientID), logger: logger)
+            config: k.config(), logger: logger)
         let tracker = OffsetTracker()
         let consumer = try KafkaConsumer(
-            config: KafkaConfig(bootstrapServers: k.brokers, clientID: k.clientID, groupID: k.group, properties: properties),
+            config: k.config(groupID: k.group, properties: properties),
             topics: k.topics, bufferCapacity: configuration.ingest.maxBuffered, logger: logger,
             onRebalance: { [logger] event in
                 let commit = tracker.rebalance(event)
@@ -82,8 +82,7 @@ public enum Daemon {
                                       tracker: tracker, models: models, counters: counters, logger: logger)
         guard configuration.loop.enabled else { return DaemonServices(pipeline: pipeline, labels: nil, loop: nil) }
         let labelConsumer = try KafkaConsumer(
-            config: KafkaConfig(bootstrapServers: k.brokers, clientID: k.clientID, groupID: configuration.loop.labelsGroup,
-                                properties: properties),
+            config: k.config(groupID: configuration.loop.labelsGroup, properties: properties),
             topics: [configuration.loop.labelsTopic], bufferCapacity: 1024, logger: logger,
             onRebalance: { [logger] event in
                 logger.info("labels rebalance", metadata: ["event": "\(event)"])

@@ -1,3 +1,4 @@
+import BalmerBus
 import BalmerCore
 import Foundation
 import Logging
@@ -22,6 +23,18 @@ public struct DaemonConfiguration: Sendable {
         public var sessionTimeoutMilliseconds: Int
         /// `kafka.heartbeat-interval-ms`: group heartbeat interval in ms. Default 3000.
         public var heartbeatIntervalMilliseconds: Int
+        /// TLS, SASL and other librdkafka properties shared by every client the daemon creates:
+        /// `kafka.security-protocol`, `kafka.sasl-mechanism`, `kafka.sasl-username`,
+        /// `kafka.sasl-password` (secret: `$CREDENTIALS_DIRECTORY/kafka-sasl-password` or
+        /// `BALMER_KAFKA_SASL_PASSWORD`), `kafka.ssl-ca-location`, `kafka.ssl-certificate-location`,
+        /// `kafka.ssl-key-location`, `kafka.ssl-key-password` (secret), `kafka.properties-file`,
+        /// `kafka.librdkafka.<property>`. See ``KafkaClientSettings``. Default none (plaintext).
+        public var client: KafkaClientSettings
+
+        /// A client configuration with the shared settings over the client's own `properties`.
+        public func config(groupID: String? = nil, properties: [String: String] = [:]) -> KafkaConfig {
+            KafkaConfig(bootstrapServers: brokers, clientID: clientID, groupID: groupID, properties: client.merged(into: properties))
+        }
     }
 
     /// PostgreSQL: where the results go.
@@ -138,6 +151,7 @@ public struct DaemonConfiguration: Sendable {
     public static let keys: [String] = [
         "kafka.brokers", "kafka.group", "kafka.topics", "kafka.dead-letter-topic", "kafka.client-id",
         "kafka.session-timeout-ms", "kafka.heartbeat-interval-ms",
+    ] + KafkaClientSettings.keys + [
         "database.url", "database.schema", "database.password", "database.max-connections", "database.migrate",
         "ingest.batch-size", "ingest.batch-timeout-ms", "ingest.max-buffered", "ingest.max-in-flight", "ingest.source",
         "compute.threads", "model.file",
@@ -162,7 +176,9 @@ public struct DaemonConfiguration: Sendable {
             deadLetterTopic: config.string("kafka.dead-letter-topic", default: "balmer.dead-letter"),
             clientID: config.string("kafka.client-id", default: "balmerd-\(host)-\(getpid())"),
             sessionTimeoutMilliseconds: try config.int("kafka.session-timeout-ms", default: 30_000, in: 1000...3_600_000),
-            heartbeatIntervalMilliseconds: try config.int("kafka.heartbeat-interval-ms", default: 3000, in: 100...600_000))
+            heartbeatIntervalMilliseconds: try config.int("kafka.heartbeat-interval-ms", default: 3000, in: 100...600_000),
+            client: try KafkaClientSettings(config: config))
+        try kafka.client.validate(brokers: kafka.brokers, clientID: kafka.clientID)
         guard let url = config.string("database.url"), !url.isEmpty else {
             throw ConfigReader.Error("database.url is not set (give --database.url, BALMER_DATABASE_URL or the config file)")
         }
@@ -247,6 +263,7 @@ public struct DaemonConfiguration: Sendable {
         [
             "kafka.brokers": "\(kafka.brokers)", "kafka.group": "\(kafka.group)",
             "kafka.topics": "\(kafka.topics.joined(separator: ","))",
+            "kafka.properties": "\(kafka.client.description.isEmpty ? "-" : kafka.client.description)",
             "database.schema": "\(database.schema ?? "-")",
             "database.password": "\(database.password == nil ? "unset" : "set")",
             "compute.threads": "\(threads)", "ingest.batch-size": "\(ingest.batchSize)",

@@ -13,3 +13,7 @@ func usageError(_ command: String, _ message: String) -> ExitCode {
     FileHandle.standardError.write(Data("balmer \(command): \(message)\n".utf8))
     return ExitCode(2)
 }
+
+extension CLIFailure: CustomStringConvertible {
+    var description: String { message }
+}

@@ -61,6 +61,8 @@ struct KafkaCreateTopicsCommand: AsyncParsableCommand {
     @Option(help: "Bootstrap servers host:port,… (default: $BALMER_KAFKA_BROKERS).")
     var brokers: String?
 
+    @OptionGroup var kafka: KafkaClientOptions
+
     @Option(help: "Topics, NAME:PARTITIONS,… (default: Balmer's topics).")
     var topics: String = BalmerTopic.defaults.map(\.description).joined(separator: ",")
 
@@ -88,10 +90,11 @@ struct KafkaCreateTopicsCommand: AsyncParsableCommand {
         if let partitions { specs = specs.map { TopicSpec(name: $0.name, partitions: partitions) } }
         var logger = Logger(label: "balmer.kafka.admin", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = .error
+        let properties = try kafka.properties(command: "kafka create-topics")
         let outcomes: [String: KafkaAdmin.TopicOutcome]
         do {
             outcomes = try await KafkaAdmin.createTopics(
-                config: KafkaConfig(bootstrapServers: resolvedBrokers ?? "", clientID: "balmer-admin"),
+                config: KafkaConfig(bootstrapServers: resolvedBrokers ?? "", clientID: "balmer-admin", properties: properties),
                 topics: specs, replicationFactor: replication, timeout: .seconds(timeout), logger: logger)
         } catch {
             FileHandle.standardError.write(Data("balmer kafka create-topics: \(error)\n".utf8))

@@ -40,8 +40,9 @@ final class LabelBus: Sendable {
         var logger = Logger(label: "balmer.label", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = ProcessInfo.processInfo.environment["BALMER_LABEL_DEBUG"] == nil ? .critical : .debug
         let book = BookBox()
-        let consumerProperties = ["session.timeout.ms": "10000", "heartbeat.interval.ms": "1000"].merging(options.properties) { $1 }
-        let producerProperties = ["message.timeout.ms": "30000", "linger.ms": "0"].merging(options.properties) { $1 }
+        let shared = try options.properties(command: command)
+        let consumerProperties = ["session.timeout.ms": "10000", "heartbeat.interval.ms": "1000"].merging(shared) { $1 }
+        let producerProperties = ["message.timeout.ms": "30000", "linger.ms": "0"].merging(shared) { $1 }
         let producer: KafkaProducer
         let consumer: KafkaConsumer
         do {

@@ -7,7 +7,7 @@ struct LabelKafkaOptions: ParsableArguments {
     @Option(help: "Bootstrap servers host:port,… (default: $BALMER_KAFKA_BROKERS, then kafka.brokers of --config).")
     var brokers: String?
 
-    @Option(help: "JSON configuration file (reads kafka.brokers).")
+    @Option(help: "JSON configuration file (reads kafka.brokers and the TLS/SASL keys kafka.security-protocol, kafka.sasl-*, kafka.ssl-*, kafka.librdkafka.*).")
     var config: String?
 
     @Option(name: .customLong("tasks-topic"), help: "Topic the labelling tasks arrive on.")
@@ -16,8 +16,7 @@ struct LabelKafkaOptions: ParsableArguments {
     @Option(name: .customLong("labels-topic"), help: "Topic the answers go to.")
     var labelsTopic: String = BalmerTopic.labels
 
-    @Option(name: .customLong("kafka-property"), help: ArgumentHelp("Extra librdkafka setting KEY=VALUE (repeatable).", valueName: "key=value"))
-    var kafkaProperties: [String] = []
+    @OptionGroup var client: KafkaClientOptions
 
     @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for the brokers before giving up.")
     var connectTimeout: Int = 10
@@ -26,21 +25,13 @@ struct LabelKafkaOptions: ParsableArguments {
         for topic in [tasksTopic, labelsTopic] where !TopicSpec.isValidName(Substring(topic)) {
             throw ValidationError("'\(topic.prefix(60))' is not a valid topic name")
         }
-        for property in kafkaProperties where !property.contains("=") {
-            throw ValidationError("--kafka-property needs KEY=VALUE, got '\(property.prefix(60))'")
-        }
         guard (1...600).contains(connectTimeout) else { throw ValidationError("--connect-timeout must be 1...600 seconds") }
         if let config, !FileManager.default.fileExists(atPath: config) { throw ValidationError("no such configuration file: \(config)") }
     }
 
-    /// `--kafka-property` settings as a dictionary.
-    var properties: [String: String] {
-        var result: [String: String] = [:]
-        for property in kafkaProperties {
-            let parts = property.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { result[String(parts[0])] = String(parts[1]) }
-        }
-        return result
+    /// TLS/SASL and other librdkafka settings (``KafkaClientOptions``, with `--config`'s keys).
+    func properties(command: String) throws -> [String: String] {
+        try client.properties(command: command, config: config)
     }
 
     /// The brokers from the option, the environment or the configuration file; exit 2 when none.

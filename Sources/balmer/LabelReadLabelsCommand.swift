@@ -28,7 +28,7 @@ struct LabelReadLabelsCommand: AsyncParsableCommand {
         let consumer = try KafkaConsumer(
             config: KafkaConfig(bootstrapServers: brokers, clientID: "balmer-label-read-labels",
                                 groupID: "balmer-read-labels-\(UUID().uuidString.prefix(8))",
-                                properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"].merging(kafka.properties) { $1 }),
+                                properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"].merging(try kafka.properties(command: "label read-labels")) { $1 }),
             topics: [kafka.labelsTopic], logger: logger)
         var count = 0
         var lastArrival = ContinuousClock.now

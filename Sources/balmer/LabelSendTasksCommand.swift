@@ -42,7 +42,7 @@ struct LabelSendTasksCommand: AsyncParsableCommand {
         logger.logLevel = .critical
         let producer = try KafkaProducer(
             config: KafkaConfig(bootstrapServers: brokers, clientID: "balmer-label-send-tasks",
-                                properties: ["message.timeout.ms": "\(kafka.connectTimeout * 1000)"].merging(kafka.properties) { $1 }),
+                                properties: ["message.timeout.ms": "\(kafka.connectTimeout * 1000)"].merging(try kafka.properties(command: "label send-tasks")) { $1 }),
             logger: logger)
         var failures: [String] = []
         for event in events {

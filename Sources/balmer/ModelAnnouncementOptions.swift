@@ -12,6 +12,8 @@ struct ModelAnnouncementOptions: ParsableArguments {
     @Option(name: .customLong("models-topic"), help: "Topic of model announcements.")
     var modelsTopic: String = BalmerTopic.models
 
+    @OptionGroup var kafka: KafkaClientOptions
+
     var resolvedBrokers: String? {
         let value = brokers ?? ProcessInfo.processInfo.environment["BALMER_KAFKA_BROKERS"]
         return value?.isEmpty == false ? value : nil
@@ -30,9 +32,10 @@ struct ModelAnnouncementOptions: ParsableArguments {
         var logger = Logger(label: "balmer.model") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .critical
         do {
+            let properties = try kafka.properties(command: "model")
             let producer = try KafkaProducer(
                 config: KafkaConfig(bootstrapServers: brokers, clientID: "balmer-model",
-                                    properties: ["message.timeout.ms": "10000"]),
+                                    properties: ["message.timeout.ms": "10000"].merging(properties) { $1 }),
                 logger: logger)
             do {
                 try await producer.send(event, topic: modelsTopic)

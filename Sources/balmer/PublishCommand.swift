@@ -19,6 +19,8 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "Bootstrap servers host:port,… (default: $BALMER_KAFKA_BROKERS).")
     var brokers: String?
 
+    @OptionGroup var kafka: KafkaClientOptions
+
     @Option(help: "Release name, e.g. DR9.")
     var release: String
 
@@ -60,7 +62,8 @@ struct PublishCommand: AsyncParsableCommand {
         logger.logLevel = .error
         let producer = try KafkaProducer(
             config: KafkaConfig(bootstrapServers: resolvedBrokers ?? "", clientID: "balmer-publish",
-                                properties: ["message.timeout.ms": "\(timeout * 1000)", "linger.ms": "20"]),
+                                properties: ["message.timeout.ms": "\(timeout * 1000)", "linger.ms": "20"]
+                                    .merging(try kafka.properties(command: "publish")) { $1 }),
             logger: logger)
         let (delivered, failures) = await publish(files, producer: producer)
         await producer.shutdown(timeout: .seconds(timeout))

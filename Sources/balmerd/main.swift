@@ -15,6 +15,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
         Consumes balmer.spectra, scores every spectrum and stores it in PostgreSQL.
         Keys (environment BALMER_<KEY> with . and - as _, e.g. BALMER_KAFKA_BROKERS; BALMER_THREADS):
           \(DaemonConfiguration.keys.joined(separator: "\n  "))
+          kafka.librdkafka.<property>  (any librdkafka property, passed verbatim; command line or config file)
         Defaults and meaning: Config/balmer.example.json. Signals: TERM/INT drain and stop, HUP reloads log.level.
         """)
     exit(0)
