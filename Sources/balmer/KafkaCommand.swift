@@ -8,8 +8,9 @@ import Synchronization
 struct KafkaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka",
-        abstract: "Host a mock Kafka cluster or create Balmer's topics on a real one.",
-        subcommands: [KafkaMockCommand.self, KafkaCreateTopicsCommand.self])
+        abstract: "Host a mock Kafka cluster; create topics, show and move consumer group offsets on a real one.",
+        subcommands: [KafkaMockCommand.self, KafkaCreateTopicsCommand.self, KafkaOffsetsCommand.self,
+                       KafkaResetOffsetsCommand.self])
 }
 
 /// `balmer kafka mock`: librdkafka's mock cluster in the foreground until SIGINT/SIGTERM.

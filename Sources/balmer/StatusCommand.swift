@@ -1,4 +1,5 @@
 import ArgumentParser
+import BalmerBus
 import BalmerService
 import BalmerStore
 import Foundation
@@ -9,15 +10,19 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Campaign state, models, precision per iteration, tasks, conflicts, rescoring and counts.",
         discussion: """
-            Reads the store only. Consumer lag of the balmerd groups is not shown: reading another \
-            group's committed offsets and the topics' high watermarks needs an admin API BalmerBus \
-            does not offer yet (see `kafka-consumer-groups --describe --group balmerd`).
+            Reads the store; with --brokers (or BALMER_KAFKA_BROKERS) also the consumer lag of \
+            balmerd on balmer.spectra and balmer.labels and of the labellers on balmer.tasks \
+            (read from outside the groups: `balmer kafka offsets` shows it per partition).
             """)
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Precision threshold marked on the chart (default: loop.threshold from --config or BALMER_LOOP_THRESHOLD, else 0.8).")
     var threshold: Double?
-    @Option(help: "Bootstrap servers (accepted; consumer lag is not available yet, see the discussion).") var brokers: String?
+    @Option(help: "Bootstrap servers host:port,… for the consumer lag (default: $BALMER_KAFKA_BROKERS).") var brokers: String?
+    @Option(help: "balmerd's consumer group on balmer.spectra.") var group = "balmerd"
+    @Option(help: "balmerd's consumer group on balmer.labels.") var labelsGroup = "balmerd-labels"
+    @Option(help: "The labellers' consumer group on balmer.tasks.") var labellersGroup = "balmer-labellers"
+    @OptionGroup var kafka: KafkaClientOptions
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
@@ -42,18 +47,49 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let threshold = try resolvedThreshold()
         let status = try await ModelStore.run(database, migrate: false) { store in try await StatusReport.read(store) }
-        let brokers = brokers ?? ProcessInfo.processInfo.environment["BALMER_KAFKA_BROKERS"]
-        let lagNote = brokers?.isEmpty == false
-            ? "consumer lag not available: BalmerBus has no admin API for group offsets and watermarks yet"
-            : nil
+        let lag = try await consumerLag()
         if json {
             var object = status.object(threshold: threshold)
-            object["consumer_lag"] = NSNull()
-            if let lagNote { object["consumer_lag_note"] = lagNote }
+            object["consumer_lag"] = lag.map { rows in
+                rows.map { row -> [String: Any] in
+                    var entry: [String: Any] = ["group": row.group, "topic": row.topic]
+                    if let lag = row.lag { entry["lag"] = lag } else { entry["error"] = row.error ?? "unknown" }
+                    return entry
+                }
+            } ?? NSNull()
             print(ModelJSON.text(object))
         } else {
             print(status.text(threshold: threshold))
-            if let lagNote { print("kafka: \(lagNote)") }
+            for row in lag ?? [] {
+                print("kafka lag   \(row.group) on \(row.topic): \(row.lag.map(String.init) ?? "unknown (\(row.error ?? "?"))")")
+            }
         }
+    }
+
+    /// One group's total lag on one topic, or why it could not be read.
+    struct LagRow {
+        var group: String
+        var topic: String
+        var lag: Int64?
+        var error: String?
+    }
+
+    /// The lag of the daemon's and the labellers' groups; nil without brokers. A cluster that does
+    /// not answer is reported per row, never fails the command (the store part is what matters).
+    func consumerLag() async throws -> [LagRow]? {
+        guard let brokers = KafkaBrokers.resolve(brokers) else { return nil }
+        let properties = try kafka.properties(command: "status", config: database.config)
+        var rows: [LagRow] = []
+        for (group, topic) in [(group, BalmerTopic.spectra), (labelsGroup, BalmerTopic.labels), (labellersGroup, BalmerTopic.tasks)] {
+            let config = KafkaConfig(bootstrapServers: brokers, clientID: "balmer-status", groupID: group, properties: properties)
+            do {
+                let positions = try await KafkaGroupOffsets.positions(config: config, topic: topic, timeout: .seconds(5),
+                                                                      logger: KafkaBrokers.quietLogger)
+                rows.append(LagRow(group: group, topic: topic, lag: positions.reduce(0) { $0 + $1.lag }))
+            } catch {
+                rows.append(LagRow(group: group, topic: topic, error: "\(error)"))
+            }
+        }
+        return rows
     }
 }
