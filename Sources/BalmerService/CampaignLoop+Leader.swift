@@ -41,8 +41,13 @@ extension CampaignLoop {
             }
             return
         }
-        if current.precisionEstimate == nil && tasks.precisionAsked > 0 && tasks.precisionAnswered >= tasks.precisionAsked {
-            return try await closePrecision(&current)
+        // Fewer unlabelled predicted targets than a sample (rare classes, small releases): all of
+        // them were asked, and the estimate is a census of every predicted target, labelled before
+        // or now. None left at all: the census is complete without asking.
+        let census = tasks.precisionAsked < loop.precisionSample
+        if current.precisionEstimate == nil && loop.precisionSample > 0 && tasks.precisionAnswered >= tasks.precisionAsked
+            && (tasks.precisionAsked > 0 || census) {
+            return try await closePrecision(&current, model: active.version, census: census)
         }
         let precisionDone = tasks.precisionAsked == 0 || current.precisionEstimate != nil
         let trainable = try await store.trainableOracleLabelCount()
@@ -142,10 +147,18 @@ extension CampaignLoop {
         }
     }
 
-    /// Estimates precision from the answered sample, applies the stop rule, records both.
-    func closePrecision(_ current: inout IterationRecord) async throws {
-        let sample = try await store.precisionSample(iteration: current.iteration)
+    /// Estimates precision from the answered sample (or the census of `model`'s predicted
+    /// targets), applies the stop rule, records both.
+    func closePrecision(_ current: inout IterationRecord, model: Int, census: Bool) async throws {
+        let sample = census
+            ? try await store.predictedTargets(modelVersion: model)
+            : try await store.precisionSample(iteration: current.iteration)
         let usable = sample.filter { $0.label != nil }
+        guard !usable.isEmpty || !census else {
+            // Nothing predicted as a target (or nothing of it labelled yet): no estimate this iteration.
+            logger.debug("no precision estimate possible", metadata: ["iteration": "\(current.iteration)", "census": "\(census)"])
+            return
+        }
         let correct = usable.filter { $0.label == $0.predicted }.count
         let estimate = PrecisionEstimate(correct: correct, sampleSize: usable.count)
         current.precisionEstimate = estimate.estimate
@@ -161,7 +174,7 @@ extension CampaignLoop {
         logger.notice("precision estimated", metadata: [
             "iteration": "\(current.iteration)", "estimate": "\(String(format: "%.3f", estimate.estimate))",
             "t.lower": "\(String(format: "%.3f", estimate.studentTLower))", "sample": "\(usable.count)",
-            "unresolved": "\(sample.count - usable.count)", "converged": "\(current.converged)",
+            "unresolved": "\(sample.count - usable.count)", "converged": "\(current.converged)", "census": "\(census)",
         ])
         if current.converged { try await store.markConverged(iteration: current.iteration) }
     }

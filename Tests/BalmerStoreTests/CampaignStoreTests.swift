@@ -67,6 +67,13 @@ import Testing
             #expect(!candidates.contains(initial))
             #expect(candidates.contains(pool[0]) && candidates.contains(pool[2]) && candidates.contains(pool[3]))
             #expect(!candidates.contains(pool[1]))  // resolved as other
+            // The census of predicted targets: every pool spectrum the model calls a target, with
+            // its usable label (resolved, answered or none yet); never the initial set.
+            let census = try await store.predictedTargets(modelVersion: 1)
+            #expect(census.map(\.spectrumID) == pool)
+            #expect(census.map(\.label) == [.single, .other, .single, nil])
+            #expect(census.allSatisfy { $0.predicted == .single })
+            #expect(try await store.predictedTargets(modelVersion: 2).isEmpty)
         }
     }
 

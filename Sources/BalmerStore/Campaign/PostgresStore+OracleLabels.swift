@@ -139,6 +139,26 @@ extension PostgresStore {
         }
     }
 
+    /// Every pool spectrum (not in the initial set) that `modelVersion` predicts as a target, with
+    /// its usable oracle label if it has one: the census of the predicted targets, used when fewer
+    /// unlabelled ones are left than a precision sample needs.
+    public func predictedTargets(modelVersion: Int) async throws -> [PrecisionSampleRow] {
+        try await pool.withConnection(retries: 1) { c in
+            try await c.query("""
+                SELECT sc.spectrum_id, sc.predicted, o.label
+                FROM scores sc
+                LEFT JOIN oracle_labels o ON o.spectrum_id = sc.spectrum_id
+                WHERE sc.model_version = $1 AND sc.predicted IN ('single', 'double')
+                  AND NOT EXISTS (SELECT 1 FROM labels i WHERE i.spectrum_id = sc.spectrum_id AND i.source = 'initial')
+                ORDER BY sc.spectrum_id
+                """, [Int32(modelVersion)]
+            ).rows.map { r in
+                PrecisionSampleRow(spectrumID: try r.decode(0), predicted: try Decode.enumValue(r, 1, as: SpectrumClass.self),
+                                   label: try Decode.optionalEnum(r, 2, as: SpectrumClass.self))
+            }
+        }
+    }
+
     /// Pool spectra to query under `modelVersion`: highest entropy first, never tasked, without a
     /// trained-on label, not in the initial set; with their file location (for the diversity guard).
     /// With `ingestedAfter`, only spectra stored after that time (newcomers after a campaign).
