@@ -112,7 +112,8 @@ public enum CandidateExport {
     /// RFC 4180 CSV with a header row.
     public static func csv(_ rows: [CandidateRecord]) -> String {
         func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+            s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var out = columns.map(\.name).joined(separator: ",") + "\r\n"
