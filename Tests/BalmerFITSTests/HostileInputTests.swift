@@ -66,6 +66,37 @@ import Testing
         }
     }
 
+    /// Found by the FITS fuzzer: cfitsio's inflater grew its buffer 28 800 bytes at a time on a
+    /// truncated stream until Balmer's 512 MB cap refused, then dropped the block: every truncated
+    /// `.fits.gz` leaked 512 MB of address space (and took minutes under AddressSanitizer).
+    @Test func truncatedGzipIsRefusedWithoutLeaking() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/dr9.fits.gz"
+        try SpectrumFileWriter().write(LayoutRoundTripTests.spectrum(for: .lamostDR9), as: .lamostDR9, to: path)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        // The process's address space in bytes (first field of /proc/self/statm, in pages).
+        let mapped = { () -> Int in
+            let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+            return (Int(statm.split(separator: " ").first ?? "") ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        }
+        let before = mapped()
+        for fraction in [0.2, 0.5, 0.8, 0.99] {
+            let cut = whole.prefix(Int(Double(whole.count) * fraction))
+            do {
+                _ = try reader.read(bytes: cut, name: "cut.fits.gz")
+                Issue.record("a gzip stream cut at \(fraction) was read")
+            } catch let error as FITSError {
+                #expect(error.kind == .truncated, "\(error)")
+            }
+        }
+        #expect(mapped() - before < 256 << 20, "\((mapped() - before) >> 20) MB of address space left behind")
+        // A file of two gzip members ends in the trailer of the second, which understates the
+        // length of the first (the FITS file): it still reads.
+        let hello: [UInt8] = [31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 203, 72, 205, 201, 201, 7, 0, 134, 166, 16, 54, 5, 0, 0, 0]
+        #expect(try reader.read(bytes: whole + hello, name: "two-members.fits.gz").layout == .lamostDR9)
+    }
+
     @Test func aMissingFinalPaddingIsTolerated() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
