@@ -24,7 +24,7 @@ final class FITSFile {
     }
 
     /// The in-memory copy of the file (read-only opens), released after cfitsio has closed it.
-    private var memory: MemoryCells?
+    private(set) var memory: MemoryCells?
 
     deinit {
         if handle != nil {
@@ -232,7 +232,7 @@ final class FITSFile {
     }
 
     /// Where the current HDU's data starts and (padded) ends, and the file's real size.
-    private func extent() throws -> (dataStart: Int64, dataEnd: Int64, fileSize: Int64) {
+    func extent() throws -> (dataStart: Int64, dataEnd: Int64, fileSize: Int64) {
         var headerStart: Int64 = 0
         var dataStart: Int64 = 0
         var dataEnd: Int64 = 0
@@ -266,6 +266,10 @@ final class FITSFile {
     func move(toHDU number: Int, loadHeader: Bool = true) throws -> Int32 {
         var type: Int32 = 0
         var status: Int32 = 0
+        var current: Int32 = 0
+        if number > 1, ffghdn(handle, &current) == number - 1 {
+            try checkNextTableHeader()
+        }
         ffmahd(handle, Int32(number), &type, &status)
         try check(status, "moving to HDU \(number)")
         header = loadHeader ? try readHeader() : FITSHeader()

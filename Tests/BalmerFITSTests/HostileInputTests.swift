@@ -97,6 +97,34 @@ import Testing
         #expect(try reader.read(bytes: whole + hello, name: "two-members.fits.gz").layout == .lamostDR9)
     }
 
+    /// Found by the FITS fuzzer: a malformed mandatory card in a binary table's header made
+    /// cfitsio 4.2 go on with uninitialised lengths (a calloc of 10¹⁶ bytes under ASan on a later
+    /// read). Balmer refuses the header itself, before cfitsio parses it (status 0 says so).
+    @Test func malformedTableCardsAreRefusedBeforeCFITSIO() throws {
+        let primary = Self.header(["SIMPLE  =                    T", "BITPIX  =                    8",
+                                   "NAXIS   =                    0", "EXTEND  =                    T"])
+        let table = ["XTENSION= 'BINTABLE'", "BITPIX  =                    8", "NAXIS   =                    2",
+                     "NAXIS1  =                   32", "NAXIS2  =                    3", "PCOUNT  =                    0",
+                     "GCOUNT  =                    1", "TFIELDS =                    1", "TTYPE1  = 'flux    '",
+                     "TFORM1  = '8E      '"]
+        var broken = [(String, String)]()
+        broken.append(("NAXIS", String(repeating: "\u{11}", count: 80)))
+        broken.append(("NAXIS2", "NAXIS2  =                  3.5"))
+        broken.append(("TFIELDS", "TFIELDS =                 5000"))
+        broken.append(("PCOUNT", "PCOUNTX =                    0"))
+        for (keyword, card) in broken {
+            let cards = table.map { $0.hasPrefix(keyword.padding(toLength: 8, withPad: " ", startingAt: 0)) ? card : $0 }
+            let bytes = primary + Self.header(cards) + [UInt8](repeating: 0, count: 2880)
+            for _ in 0..<3 {
+                let failure = try error(reading: bytes)
+                #expect(failure.kind == .badHeader && failure.status == 0 && failure.reason.contains(keyword), "\(keyword): \(failure)")
+            }
+        }
+        // The same table with sound cards is read up to its (absent) columns.
+        let sound = primary + Self.header(table) + [UInt8](repeating: 0, count: 2880)
+        #expect(try error(reading: sound).kind == .unknownLayout)
+    }
+
     @Test func aMissingFinalPaddingIsTolerated() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
