@@ -33,7 +33,7 @@ struct FuzzFITS {
             guard case .success(let features) = preprocessor.features(of: spectrum) else { continue }
             Fuzz.expect(features.count == preprocessor.config.points, "\(features.count) features")
             if preprocessor.config.scale {
-                Fuzz.expect(features.allSatisfy { $0.isFinite && $0 >= -1.0001 && $0 <= 1.0001 }, "features outside [-1, 1]")
+                Fuzz.expect(features.allSatisfy { $0.isFinite && $0 >= -1.0001 && $0 <= 1.0001 }, "features outside [-1, 1]: \(features.prefix(8)) … (min \(features.min() ?? .nan), max \(features.max() ?? .nan))")
             }
         }
     }
