@@ -124,8 +124,10 @@ extension CNNModel {
             guard let fileShape = entry["shape"] as? [Int], fileShape == shape else {
                 throw fail("\(name): shape \(String(describing: entry["shape"] ?? "absent")) but the architecture needs \(shape)")
             }
+            // Bounds first: offsets near Int.max must not overflow the subtraction.
             guard let offsets = entry["data_offsets"] as? [Int], offsets.count == 2,
-                  offsets[0] >= 0, offsets[1] - offsets[0] == shape.reduce(1, *) * 4, offsets[1] <= dataLength
+                  offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] <= dataLength,
+                  offsets[1] - offsets[0] == shape.reduce(1, *) * 4
             else { throw fail("\(name): bad data_offsets") }
             ranges.append((offsets[0], offsets[1]))
             for i in stride(from: dataStart + offsets[0], to: dataStart + offsets[1], by: 4) {
