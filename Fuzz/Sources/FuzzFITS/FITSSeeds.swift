@@ -25,6 +25,17 @@ enum FITSSeeds {
                 seeds.append((name, Array(bytes)))
             }
         }
+        // Inputs that once hurt (kept as regressions): a truncated gzip stream (cfitsio's inflate
+        // loop leaked 512 MB) and a table whose NAXIS card is garbage (cfitsio read uninitialised
+        // lengths).
+        if let gz = seeds.first(where: { $0.name == "lamost-dr9.fits.gz" })?.bytes {
+            seeds.append(("regression-truncated.fits.gz", Array(gz.prefix(gz.count / 2))))
+        }
+        if var table = seeds.first(where: { $0.name == "sdss-spec.fits" })?.bytes,
+           let start = stride(from: 2880, to: table.count, by: 2880).first(where: { table[$0..<($0 + 8)].elementsEqual("XTENSION".utf8) }) {
+            table.replaceSubrange((start + 160)..<(start + 240), with: [UInt8](repeating: 0x11, count: 80))
+            seeds.append(("regression-table-card.fits", table))
+        }
         return seeds
     }
 

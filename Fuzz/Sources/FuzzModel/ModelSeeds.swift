@@ -22,9 +22,24 @@ enum ModelSeeds {
                             parent: String(repeating: "ab", count: 32), training: training))
         let dense = Architecture(inputLength: 4, inputChannels: 2, layers: [.dense(units: 3)], classes: 2)
         let denseModel = try CNNModel(architecture: dense, seed: 2, info: ModelInfo(classNames: ["yes", "no"], created: created))
+        let denseBytes = denseModel.safetensorsBytes()
         return [
             ("conv.safetensors", convModel.safetensorsBytes()),
-            ("dense.safetensors", denseModel.safetensorsBytes()),
+            ("dense.safetensors", denseBytes),
+            // Inputs that once trapped on arithmetic overflow (kept as regressions).
+            ("regression-offsets.safetensors",
+             try editedHeader(denseBytes, "\"data_offsets\":[0,96]", "\"data_offsets\":[1,-9223372036854775808]")),
+            ("regression-input.safetensors", try editedHeader(denseBytes, "input=4x2", "input=4294967296x4294967296")),
         ]
+    }
+
+    /// `bytes` with `old` replaced by `new` in the JSON header (length and padding redone).
+    static func editedHeader(_ bytes: [UInt8], _ old: String, _ new: String) throws -> [UInt8] {
+        let length = (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
+        let header = String(decoding: bytes[8..<(8 + length)], as: UTF8.self)
+        guard header.contains(old) else { throw CocoaError(.coderInvalidValue) }
+        var edited = Array(header.replacingOccurrences(of: old, with: new).utf8)
+        while edited.count % 8 != 0 { edited.append(0x20) }
+        return (0..<8).map { UInt8(truncatingIfNeeded: edited.count >> (8 * $0)) } + edited + bytes[(8 + length)...]
     }
 }
