@@ -120,6 +120,16 @@ import Testing
                 #expect(failure.kind == .badHeader && failure.status == 0 && failure.reason.contains(keyword), "\(keyword): \(failure)")
             }
         }
+        // Found by the fuzzer too: an unquoted TTYPEn of 70 characters overflowed a 70-byte field
+        // in cfitsio (ffgtbp) and glibc aborted the process.
+        for card in ["TTYPE1  = " + String(repeating: "*", count: 70), "TFORM1  = 8E", "TTYPE1  = 'unterminated"] {
+            let cards = table.map { $0.hasPrefix(String(card.prefix(8))) ? card : $0 }
+            let failure = try error(reading: primary + Self.header(cards) + [UInt8](repeating: 0, count: 2880))
+            #expect(failure.kind == .badHeader && failure.status == 0 && failure.reason.contains(card.prefix(5)), "\(failure)")
+        }
+        var ascii = table
+        ascii[0] = "XTENSION= 'TABLE   '"
+        #expect(try error(reading: primary + Self.header(ascii) + [UInt8](repeating: 0, count: 2880)).kind == .unknownLayout)
         // The same table with sound cards is read up to its (absent) columns.
         let sound = primary + Self.header(table) + [UInt8](repeating: 0, count: 2880)
         #expect(try error(reading: sound).kind == .unknownLayout)
