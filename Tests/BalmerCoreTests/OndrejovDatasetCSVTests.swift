@@ -45,7 +45,7 @@ import Testing
     /// Found by the CSV fuzzer: "\r\n" is one Character, so a field holding it was not quoted
     /// and the written file split the row.
     @Test func fieldsWithCRLFRoundTrip() throws {
-        let row = OndrejovDatasetRow(id: "id\r\n1", label: .double, metadata: ["object": "a\r\nb", "ra": "\r\n"],
+        let row = OndrejovDatasetRow(id: "id\r\n1", label: .double, metadata: ["object": "a\r\nb", "ra": "\r\n", "dec": "x\"\u{05BF}y"],
                                      flux: [1, 2, 3])
         let path = Self.tempPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -55,6 +55,8 @@ import Testing
         #expect(read.first?.id == "id\r\n1")
         #expect(read.first?.metadata["object"] == "a\r\nb")
         #expect(read.first?.metadata["ra"] == "\r\n")
+        let quoteAndMark = "x\"\u{05BF}y"  // a quote followed by a combining mark is doubled too
+        #expect(read.first?.metadata["dec"] == quoteAndMark)
         #expect(read.first?.flux == [1, 2, 3])
     }
 

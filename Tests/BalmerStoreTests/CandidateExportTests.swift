@@ -84,6 +84,12 @@ import Testing
                                   predicted: .single, entropy: 0)
         let csv = CandidateExport.csv([row])
         #expect(csv.contains("\"J1\r\nJ2\""))
+        // A quote followed by a combining mark (one Character) is doubled as well.
+        var quoteAndMark = row
+        quoteAndMark.designation = "J\"\u{05BF}3"
+        let expected = Array("\"J\"\"\u{05BF}3\",".unicodeScalars)
+        let line = Array(CandidateExport.csv([quoteAndMark]).unicodeScalars).split(separator: "\n")[1]
+        #expect(Array(line.prefix(expected.count)) == expected)
     }
 
     @Test func exportsFromPostgresCandidates() async throws {

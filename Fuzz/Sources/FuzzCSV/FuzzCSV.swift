@@ -53,7 +53,8 @@ struct FuzzCSV {
         let written = TruthCSV.text(of: records)
         do {
             let again = try TruthCSV.records(parsing: written)
-            Fuzz.expect(TruthCSV.text(of: again) == written, "truth.csv text changed in a round trip")
+            let rewritten = TruthCSV.text(of: again)
+            Fuzz.expect(rewritten == written, "truth.csv text changed in a round trip:\n\(written.debugDescription)\n\(rewritten.debugDescription)")
             // NaN never equals itself; otherwise the records themselves come back equal.
             if records.allSatisfy({ !$0.snr.isNaN && !$0.radialVelocity.isNaN }) {
                 Fuzz.expect(again == records, "truth records changed in a round trip: \(records) → \(again)")
