@@ -94,7 +94,11 @@ extension CNNModel {
               let classNames = (try? JSONSerialization.jsonObject(with: classJSON)) as? [String],
               classNames.count == architecture.classes
         else { throw fail("classes must be a JSON array of \(architecture.classes) names") }
-        guard let createdText = meta["created"], let created = Self.dateFormatter().date(from: createdText) else {
+        // Years outside 2000–2199 are no creation time of a Balmer model (fuzzing found that a
+        // year such as "-026" parses but does not write back the same).
+        guard let createdText = meta["created"], let created = Self.dateFormatter().date(from: createdText),
+              (946_684_800..<7_258_118_400).contains(created.timeIntervalSince1970)
+        else {
             throw fail("bad or missing creation time")
         }
         var training: TrainingSummary?
