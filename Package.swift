@@ -16,6 +16,10 @@ let package = Package(
         .library(name: "BalmerFITS", targets: ["BalmerFITS"]),
         .library(name: "BalmerCNN", targets: ["BalmerCNN"]),
         .library(name: "BalmerStore", targets: ["BalmerStore"]),
+        // Also used by the fuzzers' package in Fuzz/ (decoders of events, answer and truth CSVs).
+        .library(name: "BalmerBus", targets: ["BalmerBus"]),
+        .library(name: "BalmerLabeling", targets: ["BalmerLabeling"]),
+        .library(name: "BalmerSimulation", targets: ["BalmerSimulation"]),
         .library(name: "BalmerService", targets: ["BalmerService"]),
         .executable(name: "balmerd", targets: ["balmerd"]),
     ],

@@ -94,7 +94,11 @@ extension CNNModel {
               let classNames = (try? JSONSerialization.jsonObject(with: classJSON)) as? [String],
               classNames.count == architecture.classes
         else { throw fail("classes must be a JSON array of \(architecture.classes) names") }
-        guard let createdText = meta["created"], let created = Self.dateFormatter().date(from: createdText) else {
+        // Years outside 2000–2199 are no creation time of a Balmer model (fuzzing found that a
+        // year such as "-026" parses but does not write back the same).
+        guard let createdText = meta["created"], let created = Self.dateFormatter().date(from: createdText),
+              (946_684_800..<7_258_118_400).contains(created.timeIntervalSince1970)
+        else {
             throw fail("bad or missing creation time")
         }
         var training: TrainingSummary?
@@ -124,8 +128,10 @@ extension CNNModel {
             guard let fileShape = entry["shape"] as? [Int], fileShape == shape else {
                 throw fail("\(name): shape \(String(describing: entry["shape"] ?? "absent")) but the architecture needs \(shape)")
             }
+            // Bounds first: offsets near Int.max must not overflow the subtraction.
             guard let offsets = entry["data_offsets"] as? [Int], offsets.count == 2,
-                  offsets[0] >= 0, offsets[1] - offsets[0] == shape.reduce(1, *) * 4, offsets[1] <= dataLength
+                  offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] <= dataLength,
+                  offsets[1] - offsets[0] == shape.reduce(1, *) * 4
             else { throw fail("\(name): bad data_offsets") }
             ranges.append((offsets[0], offsets[1]))
             for i in stride(from: dataStart + offsets[0], to: dataStart + offsets[1], by: 4) {

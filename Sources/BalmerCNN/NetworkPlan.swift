@@ -51,11 +51,30 @@ struct NetworkPlan: Sendable, Hashable {
     /// Shape of stage `i`: 0 is the input, `i + 1` the output of layer `i`.
     var stages: [ActivationShape] { [layers[0].input] + layers.map(\.output) }
 
+    /// Largest input length, channel count, kernel, filter count, unit count or class count.
+    static let maxDimension = 1 << 24
+    /// Largest activation (floats per sample), weight tensor or parameter total. With both limits
+    /// no size arithmetic can overflow, whatever a model file's architecture says.
+    static let maxElements = 1 << 31
+
     init(_ a: Architecture) throws(CNNError) {
         guard a.inputLength > 0, a.inputChannels > 0 else {
             throw .invalidArchitecture("input shape must be positive")
         }
         guard a.classes >= 2 else { throw .invalidArchitecture("at least 2 classes are needed") }
+        let dimensions = [a.inputLength, a.inputChannels, a.classes] + a.layers.flatMap { layer -> [Int] in
+            switch layer {
+            case let .conv(kernel, filters): [kernel, filters]
+            case let .dense(units): [units]
+            case .maxPool, .dropout: []
+            }
+        }
+        guard dimensions.allSatisfy({ $0 <= Self.maxDimension }) else {
+            throw .invalidArchitecture("a size exceeds \(Self.maxDimension)")
+        }
+        guard a.inputLength * a.inputChannels <= Self.maxElements else {
+            throw .invalidArchitecture("input of \(a.inputLength) × \(a.inputChannels) exceeds \(Self.maxElements) values")
+        }
         let pad = a.layers.reduce(0) { p, l in
             if case let .conv(k, _) = l { return max(p, k / 2) }
             return p
@@ -65,11 +84,22 @@ struct NetworkPlan: Sendable, Hashable {
             padded: a.layers.first.map { if case .conv = $0 { true } else if case .maxPool = $0 { true } else { false } } ?? false)
         var layers: [PlannedLayer] = []
         var offset = 0, convs = 0, denses = 0
-        func addParameters(_ layer: inout PlannedLayer, name: String, weightShape: [Int], bias: Int) {
+        func addParameters(_ layer: inout PlannedLayer, name: String, weightShape: [Int], bias: Int) throws(CNNError) {
+            var count = 1
+            for size in weightShape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: size)
+                guard !overflow, product <= Self.maxElements else {
+                    throw .invalidArchitecture("\(name) weights \(weightShape) exceed \(Self.maxElements) values")
+                }
+                count = product
+            }
+            guard offset + count + bias <= Self.maxElements else {
+                throw .invalidArchitecture("more than \(Self.maxElements) parameters")
+            }
             layer.name = name
             layer.weightShape = weightShape
             layer.weightOffset = offset
-            layer.weightCount = weightShape.reduce(1, *)
+            layer.weightCount = count
             layer.biasOffset = offset + layer.weightCount
             layer.biasCount = bias
             offset += layer.weightCount + bias
@@ -80,10 +110,13 @@ struct NetworkPlan: Sendable, Hashable {
                 guard shape.padded else { throw .invalidArchitecture("\(spec.notation) after a dense layer") }
                 guard kernel >= 1, kernel % 2 == 1 else { throw .invalidArchitecture("\(spec.notation): kernel must be odd") }
                 guard filters > 0 else { throw .invalidArchitecture("\(spec.notation): no filters") }
+                guard shape.length * filters <= Self.maxElements else {
+                    throw .invalidArchitecture("\(spec.notation) makes more than \(Self.maxElements) values per sample")
+                }
                 let out = ActivationShape(length: shape.length, channels: filters, padded: true)
                 var layer = PlannedLayer(op: .conv(kernel: kernel), input: shape, output: out)
                 convs += 1
-                addParameters(&layer, name: "conv\(convs)", weightShape: [kernel, shape.channels, filters], bias: filters)
+                try addParameters(&layer, name: "conv\(convs)", weightShape: [kernel, shape.channels, filters], bias: filters)
                 layers.append(layer)
                 shape = out
             case let .maxPool(size):
@@ -99,7 +132,7 @@ struct NetworkPlan: Sendable, Hashable {
                 let out = ActivationShape(length: 1, channels: units, padded: false)
                 var layer = PlannedLayer(op: .dense(relu: true), input: shape, output: out)
                 denses += 1
-                addParameters(&layer, name: "dense\(denses)", weightShape: [shape.features, units], bias: units)
+                try addParameters(&layer, name: "dense\(denses)", weightShape: [shape.features, units], bias: units)
                 layers.append(layer)
                 shape = out
             case let .dropout(rate):
@@ -110,7 +143,7 @@ struct NetworkPlan: Sendable, Hashable {
         let out = ActivationShape(length: 1, channels: a.classes, padded: false)
         var last = PlannedLayer(op: .dense(relu: false), input: shape, output: out)
         denses += 1
-        addParameters(&last, name: "dense\(denses)", weightShape: [shape.features, a.classes], bias: a.classes)
+        try addParameters(&last, name: "dense\(denses)", weightShape: [shape.features, a.classes], bias: a.classes)
         layers.append(last)
         self.architecture = a
         self.pad = pad

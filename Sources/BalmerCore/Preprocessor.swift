@@ -86,7 +86,8 @@ public struct Preprocessor: Sendable {
         }
 
         var out = Self.interpolate(grid, xp: goodWave, fp: goodFlux)
-        guard let lowest = out.min(), let highest = out.max(), highest > lowest else {
+        // A range whose reciprocal overflows (subnormal) cannot be scaled: as flat as none.
+        guard let lowest = out.min(), let highest = out.max(), highest > lowest, (2 / (highest - lowest)).isFinite else {
             return .failure(PreprocessingReject(.flatFlux, "flux is constant over the window"))
         }
         if config.scale, !FeatureScaling.minMax(&out) {

@@ -24,7 +24,7 @@ final class FITSFile {
     }
 
     /// The in-memory copy of the file (read-only opens), released after cfitsio has closed it.
-    private var memory: MemoryCells?
+    private(set) var memory: MemoryCells?
 
     deinit {
         if handle != nil {
@@ -95,20 +95,10 @@ final class FITSFile {
         let bytes = UnsafeRawBufferPointer(start: raw, count: count)
         if count >= 18, bytes[0] == 0x1f, bytes[1] == 0x8b {
             defer { free(raw) }
-            var status: Int32 = 0
-            // The gzip trailer's ISIZE is the inflated length (mod 2³²): allocate it once, so a
-            // LAMOST file (≈ 110 kB) needs no regrowth and stays below malloc's mmap threshold.
-            let trailer = (1...4).reduce(0) { $0 << 8 | Int(bytes[count - $1]) }
-            var capacity = min(max(trailer, 2880), 64 << 20)
-            var output = malloc(capacity)?.assumingMemoryBound(to: CChar.self)
-            var length = 0
-            _ = uncompress2mem_from_mem(raw.assumingMemoryBound(to: CChar.self), count,
-                                        &output, &capacity, balmer_capped_realloc, &length, &status)
-            guard status == 0, let output, length > 0 else {
-                free(output)
-                throw FITSError(.truncated, status: status, "gzip stream is truncated, corrupt or larger than 512 MB")
+            guard let (output, length) = inflate(raw, count: count) else {
+                throw FITSError(.truncated, status: 414, "gzip stream is truncated, corrupt or larger than 512 MB")
             }
-            buffer = UnsafeMutableRawPointer(output)
+            buffer = output
             size = length
         }
         guard size >= 2880, let start = buffer, memcmp(start, "SIMPLE  =", 9) == 0 else {
@@ -128,6 +118,39 @@ final class FITSFile {
         let file = FITSFile(handle: fptr, path: name)
         file.memory = memory
         return file
+    }
+
+    /// Inflates the gzip stream of `count` bytes at `raw` into a new malloc'd buffer, or `nil`
+    /// when it is truncated, corrupt or inflates beyond ``maxFileBytes``.
+    ///
+    /// cfitsio's inflater is given a buffer that must suffice and no realloc function: on a
+    /// truncated stream its loop takes zlib's `Z_OK` for "output full" and would grow the buffer
+    /// 28 800 bytes at a time up to the cap (18 000 reallocs), then lose the block when the cap
+    /// refuses (512 MB of address space leaked per truncated file).
+    static func inflate(_ raw: UnsafeMutableRawPointer, count: Int) -> (buffer: UnsafeMutableRawPointer, length: Int)? {
+        let bytes = UnsafeRawBufferPointer(start: raw, count: count)
+        // Deflate expands at most 1032:1, so no stream of `count` bytes inflates beyond this.
+        let bound = min(count.multipliedReportingOverflow(by: 1032).partialValue + 4096, Self.maxFileBytes + 1)
+        // The trailer's ISIZE is the inflated length (mod 2³²): when plausible, try that first, so a
+        // LAMOST file (≈ 110 kB) needs one small buffer below malloc's mmap threshold. A lying
+        // ISIZE (e.g. a stream of several members) falls back to the bound.
+        let trailer = (1...4).reduce(0) { $0 << 8 | Int(bytes[count - $1]) }
+        var capacities = [bound]
+        if trailer > 0, trailer + 1 < bound { capacities.insert(trailer + 1, at: 0) }
+        for capacity in capacities {
+            var size = capacity
+            var output = malloc(capacity)?.assumingMemoryBound(to: CChar.self)
+            guard output != nil else { return nil }
+            var length = 0
+            var status: Int32 = 0
+            _ = uncompress2mem_from_mem(raw.assumingMemoryBound(to: CChar.self), count, &output, &size, nil, &length, &status)
+            // Filling the buffer completely means the stream may be longer than this capacity.
+            if status == 0, let output, length > 0, length < capacity, length <= Self.maxFileBytes {
+                return (UnsafeMutableRawPointer(output), length)
+            }
+            free(output)
+        }
+        return nil
     }
 
     /// Creates a new file, replacing an existing one. A name ending in `.gz` is written gzipped.
@@ -209,7 +232,7 @@ final class FITSFile {
     }
 
     /// Where the current HDU's data starts and (padded) ends, and the file's real size.
-    private func extent() throws -> (dataStart: Int64, dataEnd: Int64, fileSize: Int64) {
+    func extent() throws -> (dataStart: Int64, dataEnd: Int64, fileSize: Int64) {
         var headerStart: Int64 = 0
         var dataStart: Int64 = 0
         var dataEnd: Int64 = 0
@@ -243,6 +266,10 @@ final class FITSFile {
     func move(toHDU number: Int, loadHeader: Bool = true) throws -> Int32 {
         var type: Int32 = 0
         var status: Int32 = 0
+        var current: Int32 = 0
+        if number > 1, ffghdn(handle, &current) == number - 1 {
+            try checkNextTableHeader()
+        }
         ffmahd(handle, Int32(number), &type, &status)
         try check(status, "moving to HDU \(number)")
         header = loadHeader ? try readHeader() : FITSHeader()

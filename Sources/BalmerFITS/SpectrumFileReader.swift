@@ -14,12 +14,22 @@ public struct SpectrumFileReader: Sendable {
 
     /// Reads the file at `path`. Throws ``FITSError`` with a readable reason for every failure.
     public func read(path: String) throws -> Spectrum {
-        let file = try FITSFile.open(path: path)
+        try read(FITSFile.open(path: path), name: path)
+    }
+
+    /// Reads FITS bytes (plain or gzipped) held in memory, e.g. a file received over the network;
+    /// `name` becomes the spectrum's file name and labels log lines. Throws ``FITSError`` as
+    /// ``read(path:)`` does.
+    public func read(bytes: Data, name: String) throws -> Spectrum {
+        try read(FITSFile.open(bytes: bytes, name: name), name: name)
+    }
+
+    private func read(_ file: FITSFile, name: String) throws -> Spectrum {
         var spectrum = try Self.read(file)
-        spectrum.metadata.fileName = (path as NSString).lastPathComponent
+        spectrum.metadata.fileName = (name as NSString).lastPathComponent
         spectrum.metadata.survey = spectrum.metadata.survey ?? spectrum.layout.survey
         try Self.validate(spectrum)
-        logger.trace("read spectrum", metadata: ["file": "\(path)", "layout": "\(spectrum.layout.rawValue)"])
+        logger.trace("read spectrum", metadata: ["file": "\(name)", "layout": "\(spectrum.layout.rawValue)"])
         return spectrum
     }
 

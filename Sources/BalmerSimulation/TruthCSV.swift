@@ -76,8 +76,22 @@ public enum TruthCSV {
     }
 
     private static func quoted(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return quotedAlways(field)
+    }
+
+    /// `field` in double quotes with each quote doubled, scalar by scalar: a quote followed by a
+    /// combining mark is one Character, which `replacingOccurrences(of: "\"", …)` would skip.
+    static func quotedAlways(_ field: String) -> String {
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for scalar in field.unicodeScalars {
+            if scalar == "\"" { out.append("\"") }
+            out.append(scalar)
+        }
+        out.append("\"")
+        return String(out)
     }
 
     /// Splits RFC 4180 CSV into rows of fields.

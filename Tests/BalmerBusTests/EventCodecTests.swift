@@ -49,6 +49,24 @@ import Testing
         #expect(text.contains("\"schema\":1"))
     }
 
+    /// Found by the events fuzzer: a decoded `.392` second is held just below it, and formatting
+    /// truncated it to `.391`, so each decode/encode trip lost a millisecond.
+    @Test func timesKeepTheirMillisecondsThroughRoundTrips() throws {
+        for milliseconds in ["000", "001", "392", "499", "999"] {
+            let json = #"{"schema":1,"task_id":"t-1","spectrum_id":"s-1","label":"single","labeller":"a","time":"2026-11-18T11:06:40.\#(milliseconds)Z"}"#
+            var event = try EventCodec.decode(LabelEvent.self, from: Array(json.utf8))
+            for _ in 0..<3 {
+                let text = String(decoding: try EventCodec.encode(event), as: UTF8.self)
+                #expect(text.contains("\"time\":\"2026-11-18T11:06:40.\(milliseconds)Z\""), "\(text)")
+                event = try EventCodec.decode(LabelEvent.self, from: Array(text.utf8))
+            }
+        }
+        // Finer times round to the nearest millisecond, also across a second.
+        let late = LabelEvent(taskID: "t", spectrumID: "s", label: "other", labeller: "a",
+                              time: Date(timeIntervalSince1970: 1_795_000_000.9996))
+        #expect(String(decoding: try EventCodec.encode(late), as: UTF8.self).contains("\"time\":\"2026-11-18T11:06:41.000Z\""))
+    }
+
     /// Decodes `json` as `E` and returns the error's code (nil when it decoded).
     func rejection<E: BalmerEvent>(_ type: E.Type, _ json: String, limits: EventLimits = .default) -> EventDecodingError? {
         do {

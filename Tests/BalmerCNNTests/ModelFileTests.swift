@@ -83,9 +83,12 @@ import Testing
         let wrongArch = withHeader(header.replacingOccurrences(of: "fc-4", with: "fc-5"))
         let wrongDtype = withHeader(header.replacingOccurrences(of: "\"F32\"", with: "\"F16\""))
         let wrongClasses = withHeader(header.replacingOccurrences(of: #"\"other\""#, with: ""))
+        // Found by fuzzing: a year such as -26 parsed but did not write back the same.
+        #expect(header.contains("\"created\":\"2025-"))
+        let oddYear = withHeader(header.replacingOccurrences(of: "\"created\":\"2025-", with: "\"created\":\"-025-"))
         for (name, bytes) in [("bit flip", flipped), ("truncated", truncated), ("header length", badLength),
                               ("json", badJSON), ("shape", wrongShape), ("architecture", wrongArch),
-                              ("dtype", wrongDtype), ("classes", wrongClasses), ("empty", [])] {
+                              ("dtype", wrongDtype), ("classes", wrongClasses), ("year", oddYear), ("empty", [])] {
             #expect(throws: CNNError.self, "\(name)") { try CNNModel(safetensors: bytes, path: name) }
         }
         do {
@@ -94,5 +97,29 @@ import Testing
             #expect(error.description.contains("sha256"), "\(error)")
         }
         #expect(throws: CNNError.self) { try CNNModel.load(contentsOf: Self.tempPath("missing")) }
+    }
+
+    /// Found by fuzzing the loader: sizes near Int.max in the architecture or the offsets trapped
+    /// on arithmetic overflow (the process died) instead of being refused.
+    @Test func hugeSizesAreRefusedNotTrapped() throws {
+        for notation in ["input=4294967296x4294967296 fc-3 classes=2", "input=8x1 conv9223372036854775807-1 classes=2",
+                         "input=8x1 conv3-9223372036854775807 classes=2", "input=8x1 fc-9223372036854775807 classes=2",
+                         "input=8x1 classes=9223372036854775807", "input=9223372036854775807x1 maxpool2 classes=2",
+                         "input=3037000500x1 conv3-3037000500 classes=2"] {
+            #expect(throws: CNNError.self, "\(notation)") { try Architecture(notation: notation) }
+        }
+        #expect(throws: CNNError.self) {
+            try Architecture(inputLength: 1 << 40, inputChannels: 1 << 40, layers: [.dense(units: 2)], classes: 2).parameterCount()
+        }
+        let good = try Self.model().safetensorsBytes()
+        let n = Int(good[0]) | Int(good[1]) << 8
+        let header = String(decoding: good[8..<(8 + n)], as: UTF8.self)
+        #expect(header.contains("\"data_offsets\":[0,36]"))
+        for offsets in ["[1,-9223372036854775808]", "[9223372036854775807,36]", "[36,0]"] {
+            var bytes = Array(header.replacingOccurrences(of: "\"data_offsets\":[0,36]", with: "\"data_offsets\":\(offsets)").utf8)
+            while bytes.count % 8 != 0 { bytes.append(0x20) }
+            let file = (0..<8).map { UInt8(truncatingIfNeeded: bytes.count >> (8 * $0)) } + bytes + good[(8 + n)...]
+            #expect(throws: CNNError.self, "\(offsets)") { try CNNModel(safetensors: file, path: "offsets") }
+        }
     }
 }

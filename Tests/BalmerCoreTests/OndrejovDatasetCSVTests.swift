@@ -42,6 +42,24 @@ import Testing
         #expect(text.contains(",emission,") && text.contains(",double-peak,") && text.contains(",absorption,"))
     }
 
+    /// Found by the CSV fuzzer: "\r\n" is one Character, so a field holding it was not quoted
+    /// and the written file split the row.
+    @Test func fieldsWithCRLFRoundTrip() throws {
+        let row = OndrejovDatasetRow(id: "id\r\n1", label: .double, metadata: ["object": "a\r\nb", "ra": "\r\n", "dec": "x\"\u{05BF}y"],
+                                     flux: [1, 2, 3])
+        let path = Self.tempPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try OndrejovDatasetCSV.write([row], wavelengths: [6560, 6561, 6562], to: path)
+        let read = try OndrejovDatasetCSV.read(contentsOf: path)
+        #expect(read.count == 1)
+        #expect(read.first?.id == "id\r\n1")
+        #expect(read.first?.metadata["object"] == "a\r\nb")
+        #expect(read.first?.metadata["ra"] == "\r\n")
+        let quoteAndMark = "x\"\u{05BF}y"  // a quote followed by a combining mark is doubled too
+        #expect(read.first?.metadata["dec"] == quoteAndMark)
+        #expect(read.first?.flux == [1, 2, 3])
+    }
+
     @Test func readsPandasIndexColumnAndCRLF() throws {
         let flux = (0..<3).map { "\(Double($0) + 0.5)" }.joined(separator: ",")
         let text = "," + Self.header([6519, 6520, 6521]) + "\r\n0,a1,Emission,obj,1,2,3,4,5,6,7,8,9," + flux + "\r\n"

@@ -76,6 +76,17 @@ func lamostLike(center: Double = 6564.61, depth: Double = 0.5, width: Double = 3
         #expect(reject.kind == .flatFlux)
     }
 
+    /// Flux varying by less than the smallest Float steps (found by the FITS fuzzer) is flat.
+    @Test func rejectsFluxTooFlatToScale() {
+        var spectrum = lamostLike()
+        spectrum.flux = spectrum.flux.indices.map { Double($0 % 3) * 1e-45 }
+        guard case .failure(let reject) = Preprocessor().features(of: spectrum) else {
+            Issue.record("expected a reject")
+            return
+        }
+        #expect(reject.kind == .flatFlux)
+    }
+
     @Test func rejectsNaNAndTooManyBadPixels() {
         var nan = lamostLike()
         let start = Preprocessor.lastIndex(in: nan.wavelength, notAbove: 6530)

@@ -66,6 +66,75 @@ import Testing
         }
     }
 
+    /// Found by the FITS fuzzer: cfitsio's inflater grew its buffer 28 800 bytes at a time on a
+    /// truncated stream until Balmer's 512 MB cap refused, then dropped the block: every truncated
+    /// `.fits.gz` leaked 512 MB of address space (and took minutes under AddressSanitizer).
+    @Test func truncatedGzipIsRefusedWithoutLeaking() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/dr9.fits.gz"
+        try SpectrumFileWriter().write(LayoutRoundTripTests.spectrum(for: .lamostDR9), as: .lamostDR9, to: path)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        // The process's address space in bytes (first field of /proc/self/statm, in pages).
+        let mapped = { () -> Int in
+            let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+            return (Int(statm.split(separator: " ").first ?? "") ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        }
+        let before = mapped()
+        for fraction in [0.2, 0.5, 0.8, 0.99] {
+            let cut = whole.prefix(Int(Double(whole.count) * fraction))
+            do {
+                _ = try reader.read(bytes: cut, name: "cut.fits.gz")
+                Issue.record("a gzip stream cut at \(fraction) was read")
+            } catch let error as FITSError {
+                #expect(error.kind == .truncated, "\(error)")
+            }
+        }
+        #expect(mapped() - before < 256 << 20, "\((mapped() - before) >> 20) MB of address space left behind")
+        // A file of two gzip members ends in the trailer of the second, which understates the
+        // length of the first (the FITS file): it still reads.
+        let hello: [UInt8] = [31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 203, 72, 205, 201, 201, 7, 0, 134, 166, 16, 54, 5, 0, 0, 0]
+        #expect(try reader.read(bytes: whole + hello, name: "two-members.fits.gz").layout == .lamostDR9)
+    }
+
+    /// Found by the FITS fuzzer: a malformed mandatory card in a binary table's header made
+    /// cfitsio 4.2 go on with uninitialised lengths (a calloc of 10¹⁶ bytes under ASan on a later
+    /// read). Balmer refuses the header itself, before cfitsio parses it (status 0 says so).
+    @Test func malformedTableCardsAreRefusedBeforeCFITSIO() throws {
+        let primary = Self.header(["SIMPLE  =                    T", "BITPIX  =                    8",
+                                   "NAXIS   =                    0", "EXTEND  =                    T"])
+        let table = ["XTENSION= 'BINTABLE'", "BITPIX  =                    8", "NAXIS   =                    2",
+                     "NAXIS1  =                   32", "NAXIS2  =                    3", "PCOUNT  =                    0",
+                     "GCOUNT  =                    1", "TFIELDS =                    1", "TTYPE1  = 'flux    '",
+                     "TFORM1  = '8E      '"]
+        var broken = [(String, String)]()
+        broken.append(("NAXIS", String(repeating: "\u{11}", count: 80)))
+        broken.append(("NAXIS2", "NAXIS2  =                  3.5"))
+        broken.append(("TFIELDS", "TFIELDS =                 5000"))
+        broken.append(("PCOUNT", "PCOUNTX =                    0"))
+        for (keyword, card) in broken {
+            let cards = table.map { $0.hasPrefix(keyword.padding(toLength: 8, withPad: " ", startingAt: 0)) ? card : $0 }
+            let bytes = primary + Self.header(cards) + [UInt8](repeating: 0, count: 2880)
+            for _ in 0..<3 {
+                let failure = try error(reading: bytes)
+                #expect(failure.kind == .badHeader && failure.status == 0 && failure.reason.contains(keyword), "\(keyword): \(failure)")
+            }
+        }
+        // Found by the fuzzer too: an unquoted TTYPEn of 70 characters overflowed a 70-byte field
+        // in cfitsio (ffgtbp) and glibc aborted the process.
+        for card in ["TTYPE1  = " + String(repeating: "*", count: 70), "TFORM1  = 8E", "TTYPE1  = 'unterminated"] {
+            let cards = table.map { $0.hasPrefix(String(card.prefix(8))) ? card : $0 }
+            let failure = try error(reading: primary + Self.header(cards) + [UInt8](repeating: 0, count: 2880))
+            #expect(failure.kind == .badHeader && failure.status == 0 && failure.reason.contains(card.prefix(5)), "\(failure)")
+        }
+        var ascii = table
+        ascii[0] = "XTENSION= 'TABLE   '"
+        #expect(try error(reading: primary + Self.header(ascii) + [UInt8](repeating: 0, count: 2880)).kind == .unknownLayout)
+        // The same table with sound cards is read up to its (absent) columns.
+        let sound = primary + Self.header(table) + [UInt8](repeating: 0, count: 2880)
+        #expect(try error(reading: sound).kind == .unknownLayout)
+    }
+
     @Test func aMissingFinalPaddingIsTolerated() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

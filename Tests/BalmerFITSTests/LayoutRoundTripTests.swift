@@ -53,6 +53,26 @@ import Testing
         #expect(zip(original140, read140).allSatisfy { abs($0 - $1) < 1e-3 })
     }
 
+    /// Bytes in memory (plain or gzipped) read as the same spectrum as the file they came from.
+    @Test(arguments: SpectrumLayout.allCases, [false, true])
+    func readsFromBytes(layout: SpectrumLayout, gzip: Bool) throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/on-disk.fits" + (gzip ? ".gz" : "")
+        try SpectrumFileWriter().write(Self.spectrum(for: layout), as: layout, to: path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let fromFile = try SpectrumFileReader().read(path: path)
+        let fromBytes = try SpectrumFileReader().read(bytes: bytes, name: "sub/in-memory.fits")
+        #expect(fromBytes.layout == layout)
+        #expect(fromBytes.wavelength == fromFile.wavelength)
+        #expect(fromBytes.flux == fromFile.flux)
+        #expect(fromBytes.inverseVariance == fromFile.inverseVariance)
+        #expect(fromBytes.metadata.fileName == "in-memory.fits")
+        #expect(fromBytes.metadata.ra == fromFile.metadata.ra)
+        // A truncated copy is refused with a typed error, not read.
+        #expect(throws: FITSError.self) { try SpectrumFileReader().read(bytes: bytes.prefix(bytes.count / 2), name: "cut.fits") }
+    }
+
     @Test func lamostMetadataSurvivesTheTrip() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -27,6 +27,22 @@ import Testing
         #expect(text.contains("cosmic-ray;sky-residual"))
     }
 
+    /// Found by the CSV fuzzer: "\r\n" is one Character, so a field holding it was not quoted
+    /// and the written file split the record in two.
+    @Test func fieldsWithLineBreaksRoundTrip() throws {
+        let odd = [
+            TruthRecord(file: "a\r\nb.fits", label: .single, subtype: "Be\nshell", snr: 5, radialVelocity: 1,
+                        artefacts: ["cosmic-ray\r", "x,y"]),
+            TruthRecord(file: "c.fits", label: .other, subtype: "\r\n", snr: 6, radialVelocity: 2),
+            // Also found by fuzzing: a quote followed by a combining mark is one Character, which
+            // replacingOccurrences skipped, so the quote was not doubled.
+            TruthRecord(file: "sp0\"\u{05BF}1.fits", label: .double, subtype: "\"\u{301}", snr: 7, radialVelocity: 3),
+        ]
+        let text = TruthCSV.text(of: odd)
+        #expect(text.contains("\"a\r\nb.fits\""))
+        #expect(try TruthCSV.records(parsing: text) == odd)
+    }
+
     @Test func refusesBadContent() {
         #expect(throws: TruthCSVError.self) { try TruthCSV.records(parsing: "a,b\n") }
         #expect(throws: TruthCSVError.self) {

@@ -76,6 +76,22 @@ import Testing
         #expect(CandidateExport.links(south)?.aladin.contains("target=10.500000%20-5.250000") == true)
     }
 
+    /// The quoting bug the CSV fuzzer found in the dataset and truth writers: "\r\n" is one
+    /// Character, so a designation holding it (FITS cards are raw bytes) was written unquoted.
+    @Test func csvQuotesFieldsWithCRLF() {
+        let row = CandidateRecord(spectrumID: 1, key: SpectrumKey(survey: "s", release: "r", key: "k"),
+                                  designation: "J1\r\nJ2", location: "x", modelVersion: 1, probabilities: [1, 0, 0],
+                                  predicted: .single, entropy: 0)
+        let csv = CandidateExport.csv([row])
+        #expect(csv.contains("\"J1\r\nJ2\""))
+        // A quote followed by a combining mark (one Character) is doubled as well.
+        var quoteAndMark = row
+        quoteAndMark.designation = "J\"\u{05BF}3"
+        let expected = Array("\"J\"\"\u{05BF}3\",".unicodeScalars)
+        let line = Array(CandidateExport.csv([quoteAndMark]).unicodeScalars).split(separator: "\n")[1]
+        #expect(Array(line.prefix(expected.count)) == expected)
+    }
+
     @Test func exportsFromPostgresCandidates() async throws {
         try await TestDatabase.withStore { store, _ in
             let ids = try await store.upsertSpectra((0..<12).map { Fixtures.spectrum($0) })

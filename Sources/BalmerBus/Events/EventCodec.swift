@@ -24,7 +24,7 @@ public enum EventCodec {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Self.timeFormat))
+            try container.encode(Self.timeText(date))
         }
         return Array(try encoder.encode(Versioned(schema: E.schemaVersion, event: event)))
     }
@@ -75,6 +75,19 @@ public enum EventCodec {
 
     /// Milliseconds, `Z` time zone: `2026-11-22T01:15:44.123Z`.
     static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// `date` in ``timeFormat``, rounded to the nearest millisecond. The format style truncates,
+    /// and a decoded `.392` is held a hair below it, so formatting it directly would lose a
+    /// millisecond at every decode/encode trip.
+    static func timeText(_ date: Date) -> String {
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        guard milliseconds.isFinite, abs(milliseconds) < 1e15 else { return date.formatted(timeFormat) }
+        let seconds = (milliseconds / 1000).rounded(.down)
+        let whole = Date(timeIntervalSince1970: seconds).formatted(timeFormat)  // "….000Z"
+        let fraction = Int(milliseconds - seconds * 1000)
+        let digits = String(fraction)
+        return whole.dropLast(4) + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
 
     private static func reason(for error: DecodingError) -> EventDecodingError.Reason {
         func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {

@@ -1,0 +1,66 @@
+extension FITSFile {
+    /// The mandatory cards that open a table extension, in the order the FITS standard fixes.
+    static let tableKeywords = ["XTENSION", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "PCOUNT", "GCOUNT", "TFIELDS"]
+
+    /// Checks the mandatory cards and the column strings of the table extension that follows
+    /// the current HDU before cfitsio parses them. When one of them is malformed (e.g. a card of control bytes where
+    /// NAXIS belongs), cfitsio 4.2 (ffbinit → ffgttb) goes on with uninitialised stack values and
+    /// may calloc gigabytes and walk them (found by fuzzing; valgrind shows the uninitialised
+    /// reads). Refusing here keeps such files away from that path. Only in-memory files (every
+    /// read through ``SpectrumFileReader``) are checked.
+    func checkNextTableHeader() throws {
+        guard let memory, let base = memory.buffer.pointee else { return }
+        let start = Int(try extent().dataEnd)
+        let available = memory.originalSize - start
+        guard start >= 0, available >= 80 else { return }  // no next HDU: cfitsio reports that itself
+        func card(_ index: Int) -> [UInt8] {
+            Array(UnsafeRawBufferPointer(start: base + start + 80 * index, count: 80))
+        }
+        let first = card(0)
+        guard first.starts(with: Array("XTENSION= ".utf8)) else { return }
+        let kind = FITSHeader(cards: first).string("XTENSION")?.uppercased() ?? ""
+        // No layout has an ASCII table, and cfitsio copies their string TNULLn unchecked.
+        if kind == "TABLE" { throw FITSError(.unknownLayout, "an ASCII table extension is no spectrum layout") }
+        guard ["BINTABLE", "A3DTABLE"].contains(kind) else { return }
+        guard available >= 80 * Self.tableKeywords.count else {
+            throw FITSError(.truncated, "the \(kind) extension's header is cut short")
+        }
+        for (index, keyword) in Self.tableKeywords.enumerated().dropFirst() {
+            let bytes = card(index)
+            let name = Array(keyword.utf8) + [UInt8](repeating: UInt8(ascii: " "), count: 8 - keyword.utf8.count)
+            guard Array(bytes.prefix(8)) == name, bytes[8] == UInt8(ascii: "="),
+                  let value = FITSHeader(cards: bytes).double(keyword), value == value.rounded()
+            else {
+                throw FITSError(.badHeader, "the \(kind) extension's card \(index + 1) is not \(keyword) = an integer")
+            }
+            let valid = switch keyword {
+            case "BITPIX": value == 8
+            case "NAXIS": value == 2
+            case "GCOUNT": value == 1
+            case "TFIELDS": (0...999).contains(value)
+            default: value >= 0 && value < 1e15
+            }
+            guard valid else {
+                throw FITSError(.badHeader, "the \(kind) extension's \(keyword) = \(value) is out of range")
+            }
+        }
+        // cfitsio 4.2 (ffgtbp) strcpy's an unquoted TTYPEn value of up to 70 characters into a
+        // 70-byte field: glibc's fortify check then aborts the whole process (found by fuzzing).
+        // The standard makes these string values; refuse any that is not quoted.
+        for index in Self.tableKeywords.count..<(available / 80) {
+            let bytes = card(index)
+            if bytes.starts(with: Array("END ".utf8)) { break }
+            guard bytes[8] == UInt8(ascii: "="), Self.stringKeywordPrefixes.contains(where: { bytes.starts(with: $0) }) else {
+                continue
+            }
+            let value = bytes[10...].drop { $0 == UInt8(ascii: " ") }
+            guard value.first == UInt8(ascii: "'"), value.dropFirst().contains(UInt8(ascii: "'")) else {
+                let name = String(decoding: bytes.prefix(8), as: UTF8.self).trimmingTrailingSpaces()
+                throw FITSError(.badHeader, "the \(kind) extension's \(name) is not a quoted string")
+            }
+        }
+    }
+
+    /// Column keywords whose values are strings, which cfitsio copies into fixed buffers.
+    static let stringKeywordPrefixes = ["TTYPE", "TFORM", "TUNIT", "TDISP", "TDIM"].map { Array($0.utf8) }
+}
