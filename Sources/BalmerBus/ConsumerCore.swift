@@ -343,7 +343,9 @@ final class ConsumerCore: @unchecked Sendable {
     /// position and watermark are known (both come from librdkafka's local state: no network).
     func lag() -> [KafkaPartition: Int64] {
         let (assigned, buffered) = state.withLock { state -> ([KafkaPartition], [KafkaPartition: Int64]) in
-            guard !state.stopping else { return ([], [:]) }
+            // Counted only when the call goes on to use `rk`: a count taken without an assignment
+            // was never given back, and `close` then waited for it forever.
+            guard !state.stopping, !state.assigned.isEmpty else { return ([], [:]) }
             state.activeCalls += 1
             var buffered: [KafkaPartition: Int64] = [:]
             for message in state.buffer { buffered[message.topicPartition, default: 0] += 1 }

@@ -111,6 +111,25 @@ import Testing
         if needsWait { #expect(assignedFirst) }
     }
 
+    /// `lag()` of a member without partitions (before its first assignment, or after a broker
+    /// outage lost them) must not keep `close` waiting: found by the fault matrix, where balmerd
+    /// hung in its SIGTERM drain after a broker outage until shutdown.timeout-seconds killed it.
+    @Test func lagWithoutAnAssignmentDoesNotBlockClose() async throws {
+        let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
+        let topic = TestCluster.unique("lag")
+        try cluster.createTopic(topic, partitions: 2)
+        try cluster.setBrokerDown()
+        let consumer = try TestCluster.consumer(cluster, group: TestCluster.unique("g"), topics: [topic])
+        #expect(consumer.assignment.isEmpty)
+        #expect(consumer.lag().isEmpty)
+        #expect(consumer.lag().isEmpty)
+        try cluster.setBrokerUp()
+        let returned = Flag()
+        Task { await consumer.close(); returned.set() }
+        let closed = await waitUntil(timeout: .seconds(30)) { returned.isSet }
+        #expect(closed, "close() still waiting after lag() on a member without partitions")
+    }
+
     @Test func pauseStopsDeliveryAndResumeRestartsIt() async throws {
         let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
         let topic = TestCluster.unique("pause")

@@ -93,3 +93,10 @@ final class RebalanceLog: Sendable {
         Set(all.flatMap { event -> [KafkaPartition] in if case .revoked(let p) = event { p } else { [] } })
     }
 }
+
+/// A flag set once from any task (e.g. "close() returned").
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+}
