@@ -11,7 +11,7 @@ final class ChaosInstance: Sendable {
         self.name = name
         port = freePort()
         daemon = try DaemonProcess(brokers: brokers, schema: schema, group: "balmerd-chaos", model: model,
-                                   logDirectory: logDirectory, name: name, extra: ["--http.port", "\(port)"])
+                                   logDirectory: logDirectory, name: name, extra: ["--http.port", "\(port)", "--loop.enabled", "false"])
     }
 
     var isRunning: Bool { daemon.process.isRunning }

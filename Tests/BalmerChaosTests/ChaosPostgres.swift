@@ -1,5 +1,4 @@
 import BalmerDaemonTestSupport
-import BalmerTestSupport
 import Foundation
 
 /// The throw-away PostgreSQL cluster that `ops/chaos` started with ops/lib/pg.sh
@@ -24,16 +23,37 @@ struct ChaosPostgres: Sendable {
         var command = [binDirectory + "/pg_ctl", "-D", directory + "/data", "-l", directory + "/server.log",
                        "-m", "fast", "-w", "-t", "60", "restart"]
         if getuid() == 0 { command = ["/usr/sbin/runuser", "-u", "postgres", "--"] + command }
-        let argv = command
-        let output = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CommandRunner.Output, Error>) in
-            Thread.detachNewThread {
-                do { continuation.resume(returning: try CommandRunner.run(argv[0], Array(argv.dropFirst()))) } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
+        // Output to a file, not a pipe: the restarted server may keep inherited descriptors open.
+        let log = directory + "/pg_ctl-restart.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? handle.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let status = try await Self.exitStatus(of: process)
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw DaemonHarness.ConfigError("pg_ctl restart failed (\(status)): \(text)")
         }
-        guard output.status == 0 else {
-            throw DaemonHarness.ConfigError("pg_ctl restart failed (\(output.status)): \(output.stderr) \(output.stdout)")
+    }
+
+    /// Waits for `process` with `waitpid` (polled): Foundation's own exit monitoring missed the
+    /// exit of `runuser` here and left `waitUntilExit` hanging on a zombie.
+    private static func exitStatus(of process: Process) async throws -> Int32 {
+        let pid = process.processIdentifier
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            var status: Int32 = 0
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f) }
+            if !process.isRunning { return process.terminationStatus }
+            try await Task.sleep(for: .milliseconds(100))
         }
+        throw DaemonHarness.ConfigError("pg_ctl restart did not finish within 120 s")
     }
 }

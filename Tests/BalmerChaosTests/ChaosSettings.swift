@@ -10,6 +10,9 @@ struct ChaosSettings: Sendable {
     /// The suite's own PostgreSQL (restarted by a scenario).
     let postgres: ChaosPostgres
 
+    /// The scenarios to run (`BALMER_CHAOS_ONLY`: comma-separated case names, e.g. `brokerDown,sigkill`); default all.
+    let faults: [ChaosFault]
+
     static let defaultEvents = 3500
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -21,6 +24,11 @@ struct ChaosSettings: Sendable {
                 throw DaemonHarness.ConfigError("BALMER_CHAOS_EVENTS must be a number ≥ \(ChaosFault.allCases.count * 50), got \(text)")
             }
             totalEvents = n
+        }
+        let only = (environment["BALMER_CHAOS_ONLY"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        faults = only.isEmpty ? ChaosFault.allCases : ChaosFault.allCases.filter { only.contains("\($0)") }
+        guard Set(only).isSubset(of: ChaosFault.allCases.map { "\($0)" }), !faults.isEmpty else {
+            throw DaemonHarness.ConfigError("BALMER_CHAOS_ONLY names unknown faults: \(only); known: \(ChaosFault.allCases.map { "\($0)" })")
         }
         reportPath = environment["BALMER_CHAOS_REPORT"].flatMap { $0.isEmpty ? nil : $0 }
         postgres = try ChaosPostgres(environment: environment)
