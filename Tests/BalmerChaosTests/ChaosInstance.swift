@@ -1,5 +1,6 @@
 import BalmerDaemonTestSupport
 import Foundation
+import Synchronization
 
 /// One `balmerd` of a scenario, with its metrics port.
 final class ChaosInstance: Sendable {
@@ -15,6 +16,18 @@ final class ChaosInstance: Sendable {
     }
 
     var isRunning: Bool { daemon.process.isRunning }
+
+    /// Set before the scenario stops this instance on purpose (SIGKILL or SIGTERM).
+    private let stopping = Mutex(false)
+
+    func markStopping() { stopping.withLock { $0 = true } }
+
+    /// How it ended when it ended without being asked to, else nil.
+    var unexpectedExit: String? {
+        guard !isRunning, !stopping.withLock({ $0 }) else { return nil }
+        let how = daemon.process.terminationReason == .uncaughtSignal ? "signal" : "status"
+        return "\(name) exited unexpectedly (\(how) \(daemon.process.terminationStatus)):\n\(logTail())"
+    }
 
     /// Status of `/healthz`, nil when the listener does not answer.
     var health: Int? { httpGet(port: port, path: "/healthz")?.0 }

@@ -83,6 +83,11 @@ final class ChaosScenario {
         func stored() async -> Int { (try? await DaemonHarness.count(store, "SELECT count(*) FROM spectra")) ?? -1 }
         func rejected() async -> Int { (try? await DaemonHarness.count(store, "SELECT count(DISTINCT key) FROM rejects")) ?? -1 }
 
+        func died() -> Bool { instances.contains { $0.unexpectedExit != nil } }
+        func checkAlive() throws {
+            if let exit = instances.lazy.compactMap(\.unexpectedExit).first { throw DaemonHarness.ConfigError(exit) }
+        }
+
         // The stream in parts: the first before the daemons start, one more during each fault.
         let parts = steps.count + 1
         let bounds = (0...parts).map { stream.messages.count * $0 / parts }
@@ -94,7 +99,8 @@ final class ChaosScenario {
         for (i, step) in steps.enumerated() {
             // Strike while batches are in flight: once part of what is published so far is stored.
             let threshold = Int(Double(target) * (Double(i) + 0.4) / Double(parts))
-            let progressed = try await DaemonHarness.eventually(timeout: .seconds(120)) { await stored() >= threshold }
+            let progressed = try await DaemonHarness.eventually(timeout: .seconds(120)) { await stored() >= threshold || died() }
+            try checkAlive()
             if !progressed { outcome.problems.append("no progress before \(step.rawValue): \(await stored()) < \(threshold) stored") }
             let part = bounds[i + 1]..<bounds[i + 2]
             let publishing = Task { try await stream.publish(part, producer: producer) }
@@ -116,11 +122,13 @@ final class ChaosScenario {
             case .postgresRestart:
                 try await settings.postgres.restart()
             case .sigkill:
+                b.markStopping()
                 b.daemon.kill9()
                 try await Task.sleep(for: .seconds(1))
                 b = try await start(brokers: brokers, schema: schema, logs: logs, "b\(i + 2)")
             case .sigterm:
                 let clock = ContinuousClock.now
+                b.markStopping()
                 let status = await b.daemon.terminate(timeout: .seconds(45))
                 if status != 0 {
                     outcome.problems.append("SIGTERM of b mid-batch: exit \(status.map(String.init) ?? "none within 45 s"):\n\(b.logTail())")
@@ -137,8 +145,9 @@ final class ChaosScenario {
         let limit = Duration.seconds(90 + target / 15)
         let done = try await DaemonHarness.eventually(timeout: limit) {
             let s = await stored(), r = await rejected()
-            return s >= target && r >= stream.rejectedKeys.count
+            return (s >= target && r >= stream.rejectedKeys.count) || died()
         }
+        try checkAlive()
         if !done {
             outcome.problems.append("not everything arrived in \(limit): \(await stored())/\(target) stored, "
                                     + "\(await rejected())/\(stream.rejectedKeys.count) rejected")
@@ -152,6 +161,7 @@ final class ChaosScenario {
         }
         try await Task.sleep(for: .seconds(1))
         for instance in running {
+            instance.markStopping()
             let status = await instance.daemon.terminate(timeout: .seconds(60))
             if status != 0 {
                 outcome.problems.append("\(instance.name) exit status on SIGTERM: \(status.map(String.init) ?? "none within 60 s")\n\(instance.logTail())")
