@@ -99,9 +99,17 @@ final class ChaosScenario {
         for (i, step) in steps.enumerated() {
             // Strike while batches are in flight: once part of what is published so far is stored.
             let threshold = Int(Double(target) * (Double(i) + 0.4) / Double(parts))
-            let progressed = try await DaemonHarness.eventually(timeout: .seconds(120)) { await stored() >= threshold || died() }
+            // A process fault waits for its victim to have committed a batch of its own, so it has work in hand.
+            let victim = step == .sigkill || step == .sigterm ? b : nil
+            let progressed = try await DaemonHarness.eventually(timeout: .seconds(120)) {
+                let busy = victim.map { $0.daemon.log.contains("batch committed") } ?? true
+                return (await stored() >= threshold && busy) || died()
+            }
             try checkAlive()
-            if !progressed { outcome.problems.append("no progress before \(step.rawValue): \(await stored()) < \(threshold) stored") }
+            if !progressed {
+                outcome.problems.append("no progress before \(step.rawValue): \(await stored()) of \(threshold) stored"
+                                        + (victim.map { ", \($0.name) committed no batch" } ?? ""))
+            }
             let part = bounds[i + 1]..<bounds[i + 2]
             let publishing = Task { try await stream.publish(part, producer: producer) }
             switch step {
