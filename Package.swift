@@ -125,9 +125,23 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BalmerStoreTests", dependencies: ["BalmerStore", "BalmerCore"], swiftSettings: strict),
         .testTarget(name: "BalmerBusTests", dependencies: ["BalmerBus", "BalmerTestSupport"], swiftSettings: strict),
+        // The daemon tests' harness (mock cluster, schema, synthetic files, a real `balmerd` child),
+        // shared by the service tests and the fault matrix.
+        .target(
+            name: "BalmerDaemonTestSupport",
+            dependencies: ["BalmerBus", "BalmerStore", "BalmerFITS", "BalmerCNN", "BalmerCore", "BalmerTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/BalmerDaemonTestSupport", swiftSettings: strict),
         .testTarget(
             name: "BalmerServiceTests",
-            dependencies: ["BalmerService", "BalmerBus", "BalmerStore", "BalmerFITS", "BalmerCNN", "BalmerCore", "BalmerTestSupport"],
+            dependencies: ["BalmerService", "BalmerBus", "BalmerStore", "BalmerFITS", "BalmerCNN", "BalmerCore", "BalmerTestSupport",
+                           "BalmerDaemonTestSupport"],
+            swiftSettings: strict),
+        // The fault matrix (ops/chaos): two balmerd under broker, request, database and process faults.
+        // Needs the throw-away cluster ops/chaos starts (it restarts it), so ops/test skips it.
+        .testTarget(
+            name: "BalmerChaosTests",
+            dependencies: ["BalmerBus", "BalmerStore", "BalmerCore", "BalmerTestSupport", "BalmerDaemonTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "BalmerLabelingTests", dependencies: ["BalmerLabeling", "BalmerBus"], swiftSettings: strict),

@@ -36,6 +36,8 @@ final class ConsumerCore: @unchecked Sendable {
         var stopped = false
         var activeCalls = 0
         var sawAssignment = false
+        /// Partitions whose pause flag is set in librdkafka (it outlives their assignment).
+        var pausedInLibrary: Set<KafkaPartition> = []
         var completions: [@Sendable () -> Void] = []
     }
     private let state = Mutex(State())
@@ -160,6 +162,10 @@ final class ConsumerCore: @unchecked Sendable {
         let code = pause ? rd_kafka_pause_partitions(rk, list) : rd_kafka_resume_partitions(rk, list)
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning("pause/resume failed", metadata: ["error": "\(KafkaError(code: code))"])
+        } else {
+            state.withLock { state in
+                if pause { state.pausedInLibrary.formUnion(partitions) } else { state.pausedInLibrary.subtract(partitions) }
+            }
         }
     }
 
@@ -197,12 +203,17 @@ final class ConsumerCore: @unchecked Sendable {
                 let code = rd_kafka_assign(rk, list)
                 if code != RD_KAFKA_RESP_ERR_NO_ERROR { logger.error("assign failed", metadata: ["error": "\(KafkaError(code: code))"]) }
             }
-            let pauseNow: [KafkaPartition] = state.withLock { state in
+            // librdkafka keeps a partition's pause flag across unassign/assign: one paused while the
+            // buffer was full, revoked (or lost) before it drained, and assigned again would stay
+            // paused for good. Such partitions are resumed here.
+            let (pauseNow, resumeNow) = state.withLock { state -> ([KafkaPartition], [KafkaPartition]) in
                 state.sawAssignment = true
                 if cooperative { state.assigned.formUnion(partitions) } else { state.assigned = Set(partitions) }
-                return state.internallyPaused ? partitions : []
+                let pauseNow = state.internallyPaused ? partitions : []
+                return (pauseNow, partitions.filter { !pauseNow.contains($0) && state.pausedInLibrary.contains($0) })
             }
             setPaused(pauseNow, true)
+            setPaused(resumeNow, false)
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())", "protocol": "\(cooperative ? "cooperative" : "eager")"])
             _ = handler(.assigned(partitions))
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:

@@ -130,6 +130,29 @@ import Testing
         #expect(closed, "close() still waiting after lag() on a member without partitions")
     }
 
+    /// A member whose full buffer paused its partitions, then lost them in a rebalance before
+    /// draining, gets every message once they are assigned again: found by the fault matrix, where
+    /// a balmerd stopped consuming after a broker outage (its partitions stayed paused in librdkafka).
+    @Test func partitionsPausedByAFullBufferResumeAfterARebalance() async throws {
+        let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
+        let topic = TestCluster.unique("repause")
+        try cluster.createTopic(topic, partitions: 2)
+        let producer = try TestCluster.producer(cluster)
+        _ = try await TestCluster.produce(producer, topic: topic, count: 200)
+        let group = TestCluster.unique("g")
+        let first = try TestCluster.consumer(cluster, group: group, topics: [topic], bufferCapacity: 20)
+        // Not polled: the buffer fills and the partitions are paused.
+        #expect(await waitUntil { first.assignment.count == 2 })
+        try await Task.sleep(for: .seconds(2))
+        let second = try TestCluster.consumer(cluster, group: group, topics: [topic])
+        #expect(await waitUntil(timeout: .seconds(30)) { second.assignment.count == 1 && first.assignment.count == 1 })
+        await second.close()
+        #expect(await waitUntil(timeout: .seconds(30)) { first.assignment.count == 2 })
+        let values = Set(await TestCluster.collect(first, count: 200, timeout: .seconds(30)).map { String(decoding: $0.value, as: UTF8.self) })
+        #expect(values.count == 200, "got \(values.count) of 200 messages after the rebalance")
+        await first.close()
+    }
+
     @Test func pauseStopsDeliveryAndResumeRestartsIt() async throws {
         let cluster = try MockCluster(brokers: 1, logger: TestCluster.logger)
         let topic = TestCluster.unique("pause")

@@ -2,6 +2,7 @@ import BalmerBus
 import BalmerCore
 import BalmerService
 import BalmerStore
+import BalmerDaemonTestSupport
 import BalmerTestSupport
 import Foundation
 import Synchronization

@@ -1,5 +1,6 @@
 import BalmerBus
 import BalmerCore
+import BalmerDaemonTestSupport
 import BalmerStore
 import Foundation
 import Testing
@@ -181,12 +182,4 @@ import Testing
         #expect(consumedA > 0 && consumedB > 0, "both instances took part")
         #expect(consumedA + consumedB >= count)
     }
-}
-
-/// The value of the first sample named `name` (without labels) in Prometheus text.
-func metricValue(_ text: String, _ name: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
-        return Double(line.split(separator: " ")[1])
-    }
-    return nil
 }

@@ -5,12 +5,12 @@ import Foundation
 import Synchronization
 
 /// A datagram socket standing in for systemd's `$NOTIFY_SOCKET`: collects what is sent to it.
-final class NotifyListener: Sendable {
-    let path: String
+public final class NotifyListener: Sendable {
+    public let path: String
     private let fd: Int32
     private let received = Mutex<[String]>([])
 
-    init(directory: String) throws {
+    public init(directory: String) throws {
         path = directory + "/notify.sock"
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         var address = sockaddr_un()
@@ -38,17 +38,17 @@ final class NotifyListener: Sendable {
     }
 
     /// Every datagram so far.
-    var messages: [String] { received.withLock { $0 } }
+    public var messages: [String] { received.withLock { $0 } }
 
-    func contains(_ state: String) -> Bool {
+    public func contains(_ state: String) -> Bool {
         messages.contains { $0.split(separator: "\n").contains(Substring(state)) }
     }
 
-    func close() { shutdown(fd, Int32(SHUT_RDWR)); Glibc.close(fd) }
+    public func close() { shutdown(fd, Int32(SHUT_RDWR)); Glibc.close(fd) }
 }
 
 /// Minimal HTTP GET against the daemon's loopback listener: (status code, body).
-func httpGet(port: Int, path: String) -> (Int, String)? {
+public func httpGet(port: Int, path: String) -> (Int, String)? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -77,7 +77,7 @@ func httpGet(port: Int, path: String) -> (Int, String)? {
 }
 
 /// A loopback TCP port that was free a moment ago.
-func freePort() -> Int {
+public func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()

@@ -6,38 +6,38 @@ import BalmerStore
 import BalmerTestSupport
 import Foundation
 import Logging
-import Testing
 
-/// Shared fixtures for the daemon tests: an in-process mock Kafka cluster, a fresh PostgreSQL
+/// Shared fixtures for the daemon and chaos tests: an in-process mock Kafka cluster, a fresh PostgreSQL
 /// schema, synthetic LAMOST DR9 files, a quick model, and the real `balmerd` binary.
-enum DaemonHarness {
-    static let logger: Logger = {
+public enum DaemonHarness {
+    public static let logger: Logger = {
         var logger = Logger(label: "balmer.service.tests")
         logger.logLevel = .critical
         return logger
     }()
 
     /// The cluster's URL, or a test failure telling how to run the tests.
-    static func databaseURL() throws -> String {
+    public static func databaseURL() throws -> String {
         let url = ProcessInfo.processInfo.environment["BALMER_DATABASE_URL"] ?? ""
-        try #require(!url.isEmpty,
-                     "BALMER_DATABASE_URL is not set: run the daemon tests through ops/test (it starts a throw-away PostgreSQL)")
+        guard !url.isEmpty else {
+            throw ConfigError("BALMER_DATABASE_URL is not set: run the daemon tests through ops/test (it starts a throw-away PostgreSQL)")
+        }
         return url
     }
 
-    static func unique(_ prefix: String) -> String {
+    public static func unique(_ prefix: String) -> String {
         prefix + "_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
     }
 
     /// A temporary folder removed by the caller.
-    static func temporaryDirectory() throws -> String {
+    public static func temporaryDirectory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("balmerd-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
     /// `count` gzipped LAMOST DR9 files named `spec-<i>.fits.gz` in `directory` (emission in every third).
-    static func writeSpectra(count: Int, to directory: String) throws -> [String] {
+    public static func writeSpectra(count: Int, to directory: String) throws -> [String] {
         let wave = (0..<3909).map { pow(10, 3.5682 + 1e-4 * Double($0)) }
         let paths = (0..<count).map { "\(directory)/spec-\($0).fits.gz" }
         let writer = SpectrumFileWriter()
@@ -56,27 +56,27 @@ enum DaemonHarness {
     }
 
     /// A freshly initialised paper CNN written to `directory/model.safetensors`.
-    static func writeModel(to directory: String, seed: UInt64 = 7) throws -> String {
+    public static func writeModel(to directory: String, seed: UInt64 = 7) throws -> String {
         let model = try CNNModel(architecture: .paper(), seed: seed, info: ModelInfo(classNames: ["single", "double", "other"]))
         let path = directory + "/model.safetensors"
         try model.write(to: path)
         return path
     }
 
-    static func cluster() throws -> MockCluster {
+    public static func cluster() throws -> MockCluster {
         let cluster = try MockCluster(brokers: 1, logger: logger)
         try cluster.createTopic(BalmerTopic.spectra, partitions: 6)
         try cluster.createTopic(BalmerTopic.deadLetter, partitions: 1)
         return cluster
     }
 
-    static func producer(_ cluster: MockCluster) throws -> KafkaProducer {
+    public static func producer(_ cluster: MockCluster) throws -> KafkaProducer {
         try KafkaProducer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers, clientID: "test-publisher",
                                               properties: ["linger.ms": "20"]), logger: logger)
     }
 
     /// Publishes one `SpectrumEvent` per path (spectrum id = file stem) and waits for every delivery.
-    static func publish(_ paths: [String], release: String, producer: KafkaProducer) async throws {
+    public static func publish(_ paths: [String], release: String, producer: KafkaProducer) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for path in paths {
                 let id = URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: ".fits.gz", with: "")
@@ -89,23 +89,23 @@ enum DaemonHarness {
     }
 
     /// A store on the test schema (migrated by the daemon or here).
-    static func store(schema: String) throws -> PostgresStore {
+    public static func store(schema: String) throws -> PostgresStore {
         PostgresStore(configuration: PostgresConfiguration(url: try databaseURL(), schema: schema), maxConnections: 2, logger: logger)
     }
 
-    static func count(_ store: PostgresStore, _ sql: String) async throws -> Int {
+    public static func count(_ store: PostgresStore, _ sql: String) async throws -> Int {
         try await store.pool.withConnection { c in try await c.query(sql).first!.decode(0, as: Int.self) }
     }
 
     /// Drops the test schema.
-    static func dropSchema(_ schema: String) async throws {
+    public static func dropSchema(_ schema: String) async throws {
         let c = try await PostgresConnection.connect(PostgresConfiguration(url: try databaseURL()))
         try await c.query("SELECT set_config('balmer.schema', $1, false)", [schema])
         try await c.runScript("DO $$ BEGIN EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', current_setting('balmer.schema')); END $$")
     }
 
     /// Polls `condition` every 200 ms until it holds or `timeout` passes; returns whether it held.
-    static func eventually(timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
+    public static func eventually(timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return true }
@@ -114,18 +114,18 @@ enum DaemonHarness {
         return try await condition()
     }
 
-    struct ConfigError: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
+    public struct ConfigError: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
     }
 }
 
 /// A running `balmerd` whose stderr goes to a file.
-final class DaemonProcess: Sendable {
-    let process: Process
-    let logPath: String
+public final class DaemonProcess: Sendable {
+    public let process: Process
+    public let logPath: String
 
-    init(brokers: String, schema: String, group: String = "balmerd-test", model: String?, logDirectory: String,
+    public init(brokers: String, schema: String, group: String = "balmerd-test", model: String?, logDirectory: String,
          name: String, extra: [String] = [], environment extraEnvironment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProducts.path(of: "balmerd"))
@@ -152,27 +152,27 @@ final class DaemonProcess: Sendable {
         self.process = process
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Sends SIGTERM and waits up to `timeout` for the exit; returns the exit status, or nil on timeout.
-    func terminate(timeout: Duration = .seconds(60)) async -> Int32? {
+    public func terminate(timeout: Duration = .seconds(60)) async -> Int32? {
         kill(process.processIdentifier, SIGTERM)
         return await waitForExit(timeout: timeout)
     }
 
-    func waitForExit(timeout: Duration) async -> Int32? {
+    public func waitForExit(timeout: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(100)) }
         return process.isRunning ? nil : process.terminationStatus
     }
 
     /// Kills the process if still running (cleanup).
-    func kill9() {
+    public func kill9() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     }
 
     /// The `consumed=` value of the final "ingest stopped" line.
-    var finalConsumed: Int? {
+    public var finalConsumed: Int? {
         guard let line = log.split(separator: "\n").last(where: { $0.contains("ingest stopped") }),
               let range = line.range(of: "consumed=") else { return nil }
         return Int(line[range.upperBound...].prefix { $0.isNumber })
