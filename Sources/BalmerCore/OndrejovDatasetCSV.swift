@@ -128,39 +128,20 @@ public enum OndrejovDatasetCSV {
         var out = ""
         out.reserveCapacity(rows.count * wavelengths.count * 10 + 1024)
         out += (["id", "label"] + metadataColumns).joined(separator: ",")
-        for w in wavelengths { out += "," + quoted("\(w)") }
+        for w in wavelengths { out += "," + CSVField.escaped("\(w)") }
         out += "\n"
         for row in rows {
             guard row.flux.count == wavelengths.count else {
                 throw .inconsistentRow(id: row.id, reason: "\(row.flux.count) flux values for \(wavelengths.count) wavelengths")
             }
-            out += quoted(row.id) + "," + row.label.ondrejovLabel
-            for name in metadataColumns { out += "," + quoted(row.metadata[name] ?? "") }
+            out += CSVField.escaped(row.id) + "," + row.label.ondrejovLabel
+            for name in metadataColumns { out += "," + CSVField.escaped(row.metadata[name] ?? "") }
             for v in row.flux { out += "," + (v.isNaN ? "" : "\(v)") }
             out += "\n"
         }
         do { try Data(out.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
             throw .io(path: path, reason: error.localizedDescription)
         }
-    }
-
-    static func quoted(_ field: String) -> String {
-        // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
-        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return quotedAlways(field)
-    }
-
-    /// `field` in double quotes with each quote doubled, scalar by scalar: a quote followed by a
-    /// combining mark is one Character, which `replacingOccurrences(of: "\"", …)` would skip.
-    static func quotedAlways(_ field: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.append("\"")
-        for scalar in field.unicodeScalars {
-            if scalar == "\"" { out.append("\"") }
-            out.append(scalar)
-        }
-        out.append("\"")
-        return String(out)
     }
 }
 

@@ -17,7 +17,7 @@ public enum TruthCSV {
                 r.file, r.label.rawValue, r.subtype, "\(r.snr)", "\(r.radialVelocity)",
                 r.artefacts.joined(separator: ";"),
             ]
-            out += fields.map(quoted).joined(separator: ",")
+            out += fields.map(CSVField.escaped).joined(separator: ",")
             out += "\n"
         }
         return out
@@ -73,25 +73,6 @@ public enum TruthCSV {
                     file: row[0], label: label, subtype: row[2], snr: snr, radialVelocity: rv, artefacts: artefacts))
         }
         return out
-    }
-
-    private static func quoted(_ field: String) -> String {
-        // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
-        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return quotedAlways(field)
-    }
-
-    /// `field` in double quotes with each quote doubled, scalar by scalar: a quote followed by a
-    /// combining mark is one Character, which `replacingOccurrences(of: "\"", …)` would skip.
-    static func quotedAlways(_ field: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.append("\"")
-        for scalar in field.unicodeScalars {
-            if scalar == "\"" { out.append("\"") }
-            out.append(scalar)
-        }
-        out.append("\"")
-        return String(out)
     }
 
     /// Splits RFC 4180 CSV into rows of fields.

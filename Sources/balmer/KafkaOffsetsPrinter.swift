@@ -1,6 +1,5 @@
 import BalmerBus
 import Foundation
-import Logging
 
 /// Prints group positions as a table or as JSON lines.
 enum KafkaOffsetsPrinter {
@@ -30,19 +29,5 @@ enum KafkaOffsetsPrinter {
     private static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
         let padding = String(repeating: " ", count: max(0, width - text.count))
         return left ? text + padding : padding + text
-    }
-}
-
-/// Broker address resolution and the quiet client logger of the offsets commands.
-enum KafkaBrokers {
-    static func resolve(_ brokers: String?) -> String? {
-        let value = brokers ?? ProcessInfo.processInfo.environment["BALMER_KAFKA_BROKERS"]
-        return value?.isEmpty == false ? value : nil
-    }
-
-    static var quietLogger: Logger {
-        var logger = Logger(label: "balmer.kafka.offsets", factory: { StreamLogHandler.standardError(label: $0) })
-        logger.logLevel = .error
-        return logger
     }
 }

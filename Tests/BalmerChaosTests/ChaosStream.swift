@@ -1,3 +1,4 @@
+import BalmerCore
 import BalmerBus
 import Foundation
 
@@ -23,7 +24,7 @@ struct ChaosStream: Sendable {
         var messages: [Message] = []
         var stored = Set<String>()
         var rejected = Set<String>()
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         for k in 0..<(count - 1) {
             let id = "\(prefix)-\(k)"
             let poison = k % 50 == 49

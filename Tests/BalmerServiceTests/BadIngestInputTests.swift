@@ -1,3 +1,4 @@
+import BalmerDaemonTestSupport
 import BalmerBus
 import BalmerCore
 import BalmerFITS

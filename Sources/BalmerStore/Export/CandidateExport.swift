@@ -111,14 +111,8 @@ public enum CandidateExport {
 
     /// RFC 4180 CSV with a header row.
     public static func csv(_ rows: [CandidateRecord]) -> String {
-        func field(_ s: String) -> String {
-            // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n",
-            // and a quote followed by a combining mark is one Character too.
-            s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + String(String.UnicodeScalarView(s.unicodeScalars.flatMap { $0 == "\"" ? [$0, $0] : [$0] })) + "\"" : s
-        }
         var out = columns.map(\.name).joined(separator: ",") + "\r\n"
-        for r in rows { out += columns.map { field(text($0.value(r))) }.joined(separator: ",") + "\r\n" }
+        for r in rows { out += columns.map { CSVField.escaped(text($0.value(r))) }.joined(separator: ",") + "\r\n" }
         return out
     }
 
