@@ -47,7 +47,8 @@ extension CampaignLoop {
         let census = tasks.precisionAsked < loop.precisionSample
         if current.precisionEstimate == nil && loop.precisionSample > 0 && tasks.precisionAnswered >= tasks.precisionAsked
             && (tasks.precisionAsked > 0 || census) {
-            return try await closePrecision(&current, model: active.version, census: census)
+            // A census with nothing to count (no predicted target) gives no estimate: go on.
+            if try await closePrecision(&current, model: active.version, census: census) { return }
         }
         let precisionDone = tasks.precisionAsked == 0 || current.precisionEstimate != nil
         let trainable = try await store.trainableOracleLabelCount()
@@ -149,7 +150,9 @@ extension CampaignLoop {
 
     /// Estimates precision from the answered sample (or the census of `model`'s predicted
     /// targets), applies the stop rule, records both.
-    func closePrecision(_ current: inout IterationRecord, model: Int, census: Bool) async throws {
+    /// Returns whether an estimate was recorded.
+    @discardableResult
+    func closePrecision(_ current: inout IterationRecord, model: Int, census: Bool) async throws -> Bool {
         let sample = census
             ? try await store.predictedTargets(modelVersion: model)
             : try await store.precisionSample(iteration: current.iteration)
@@ -157,7 +160,7 @@ extension CampaignLoop {
         guard !usable.isEmpty || !census else {
             // Nothing predicted as a target (or nothing of it labelled yet): no estimate this iteration.
             logger.debug("no precision estimate possible", metadata: ["iteration": "\(current.iteration)", "census": "\(census)"])
-            return
+            return false
         }
         let correct = usable.filter { $0.label == $0.predicted }.count
         let estimate = PrecisionEstimate(correct: correct, sampleSize: usable.count)
@@ -177,6 +180,7 @@ extension CampaignLoop {
             "unresolved": "\(sample.count - usable.count)", "converged": "\(current.converged)", "census": "\(census)",
         ])
         if current.converged { try await store.markConverged(iteration: current.iteration) }
+        return true
     }
 
     /// Retrains from `active` (warm start), gates, and promotes or rejects the result. The final
