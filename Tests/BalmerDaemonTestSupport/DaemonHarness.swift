@@ -114,6 +114,18 @@ public enum DaemonHarness {
         return try await condition()
     }
 
+    /// Waits until the schema holds `stored` spectra and `rejected` rejects, or `daemon` exits;
+    /// returns whether that happened within `timeout`.
+    public static func ingested(stored: Int, rejected: Int, by daemon: DaemonProcess, into store: PostgresStore,
+                                timeout: Duration = .seconds(90)) async throws -> Bool {
+        try await eventually(timeout: timeout) {
+            guard daemon.process.isRunning else { return true }
+            let spectra = (try? await count(store, "SELECT count(*) FROM spectra")) ?? 0
+            let rejects = (try? await count(store, "SELECT count(*) FROM rejects")) ?? 0
+            return spectra == stored && rejects == rejected
+        }
+    }
+
     public struct ConfigError: Error, CustomStringConvertible {
         public var description: String
         public init(_ description: String) { self.description = description }

@@ -38,12 +38,7 @@ import Testing
         defer { daemon.kill9() }
         let store = try DaemonHarness.store(schema: schema)
         defer { Task { [store] in await store.pool.close(); try? await DaemonHarness.dropSchema(schema) } }
-        let done = try await DaemonHarness.eventually(timeout: .seconds(90)) {
-            guard daemon.process.isRunning else { return true }
-            let stored = (try? await DaemonHarness.count(store, "SELECT count(*) FROM spectra")) ?? 0
-            let rejected = (try? await DaemonHarness.count(store, "SELECT count(*) FROM rejects")) ?? 0
-            return stored == count && rejected == 4
-        }
+        let done = try await DaemonHarness.ingested(stored: count, rejected: 4, by: daemon, into: store)
         #expect(done, "not everything arrived; daemon log:\n\(daemon.log.suffix(3000))")
         #expect(daemon.process.isRunning, "balmerd exited early:\n\(daemon.log.suffix(3000))")
         #expect(try await DaemonHarness.count(store, "SELECT count(*) FROM spectra") == count)
