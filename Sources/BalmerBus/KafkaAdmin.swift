@@ -20,13 +20,9 @@ public enum KafkaAdmin {
     public static func createTopics(config: KafkaConfig, topics: [TopicSpec], replicationFactor: Int,
                                     timeout: Duration = .seconds(30),
                                     logger: Logger = Logger(label: "balmer.kafka.admin")) async throws -> [String: TopicOutcome] {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { () throws(KafkaError) in
-                    try createTopicsBlocking(config: config, topics: topics, replicationFactor: replicationFactor,
-                                             timeout: timeout, logger: logger)
-                }.mapError { $0 as Error })
-            }
+        try await KafkaBlockingCall.run { () throws(KafkaError) -> [String: TopicOutcome] in
+            try createTopicsBlocking(config: config, topics: topics, replicationFactor: replicationFactor,
+                                     timeout: timeout, logger: logger)
         }
     }
 

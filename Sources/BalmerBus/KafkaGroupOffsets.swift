@@ -44,7 +44,7 @@ public enum KafkaGroupOffsets {
     /// The group's position on every partition of `topic`. `config.groupID` names the group.
     public static func positions(config: KafkaConfig, topic: String, timeout: Duration = .seconds(10),
                                  logger: Logger = Logger(label: "balmer.kafka.offsets")) async throws -> [Position] {
-        try await onThread { () throws(KafkaError) -> [Position] in
+        try await KafkaBlockingCall.run { () throws(KafkaError) -> [Position] in
             try withClient(config: config, logger: logger) { rk throws(KafkaError) in
                 try read(rk, topic: topic, timeout: timeout)
             }
@@ -56,7 +56,7 @@ public enum KafkaGroupOffsets {
     public static func reset(config: KafkaConfig, topic: String, to target: Target, execute: Bool,
                              timeout: Duration = .seconds(10),
                              logger: Logger = Logger(label: "balmer.kafka.offsets")) async throws -> [Position] {
-        try await onThread { () throws(KafkaError) -> [Position] in
+        try await KafkaBlockingCall.run { () throws(KafkaError) -> [Position] in
             try withClient(config: config, logger: logger) { rk throws(KafkaError) -> [Position] in
                 var positions = try read(rk, topic: topic, timeout: timeout)
                 let targets = try offsets(rk, positions: positions, target: target, timeout: timeout)
@@ -80,14 +80,6 @@ public enum KafkaGroupOffsets {
     }
 
     // MARK: - Blocking parts (on a thread of their own)
-
-    private static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { () throws(KafkaError) in try body() }.mapError { $0 as Error })
-            }
-        }
-    }
 
     private static func withClient<T>(config: KafkaConfig, logger: Logger,
                                       _ body: (OpaquePointer) throws(KafkaError) -> T) throws(KafkaError) -> T {

@@ -151,7 +151,6 @@ extension CampaignLoop {
     /// Estimates precision from the answered sample (or the census of `model`'s predicted
     /// targets), applies the stop rule, records both.
     /// Returns whether an estimate was recorded.
-    @discardableResult
     func closePrecision(_ current: inout IterationRecord, model: Int, census: Bool) async throws -> Bool {
         let sample = census
             ? try await store.predictedTargets(modelVersion: model)
