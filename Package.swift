@@ -44,10 +44,13 @@ let package = Package(
             name: "BalmerFITS",
             dependencies: ["BalmerCore", "CFITSIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // Balmer's own AVX-512 GEMM micro-kernel for the convolutions (C with intrinsics, chosen
+        // at run time; not a library shim).
+        .target(name: "CConvKernel"),
         // 1-D CNN on OpenBLAS: knows nothing of spectra.
         .target(
             name: "BalmerCNN",
-            dependencies: ["COpenBLAS", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["COpenBLAS", "CConvKernel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Synthetic survey: physically motivated spectra and their truth (pure).
         .target(name: "BalmerSimulation", dependencies: ["BalmerCore"], swiftSettings: strict),
@@ -86,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "balmerd",
             dependencies: [
-                "BalmerService", .product(name: "Logging", package: "swift-log"),
+                "BalmerService", "BalmerCNN", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -146,6 +149,6 @@ let package = Package(
         .testTarget(
             name: "BalmerLabelingTests", dependencies: ["BalmerLabeling", "BalmerBus"], swiftSettings: strict),
         .testTarget(
-            name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS", "BalmerTestSupport"], swiftSettings: strict),
+            name: "BalmerCLITests", dependencies: ["BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerTestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,3 +1,5 @@
+internal import CConvKernel
+
 /// 1-D convolution, stride 1, 'same' zero padding, bias and optional ReLU, on padded
 /// channels-last buffers (see ``ActivationShape``).
 ///
@@ -28,8 +30,14 @@ enum Conv1D {
 
     static func forward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                        relu: Bool, threads: Int, splitColumns: Bool = false) {
+                        relu: Bool, threads: Int, splitColumns: Bool = false,
+                        packed: UnsafePointer<Float>? = nil) {
         let h = s.kernel / 2
+        if let packed, s.cin > 1 {
+            kernelForward(s, input: input, packed: packed, bias: bias, output: output, relu: relu,
+                          threads: threads, splitColumns: splitColumns)
+            return
+        }
         if s.cin == 1 {
             direct(s, input: input, weight: weight, bias: bias, output: output, relu: relu, threads: threads)
             return
@@ -66,6 +74,58 @@ enum Conv1D {
             }
         }
         epilogue(s, output: output, bias: bias, relu: relu, threads: threads)
+    }
+
+    /// Rows per call of Balmer's kernel (its micro-tile height), the unit of the row split.
+    static let kernelRows = 14
+    /// Output columns per packed weight panel.
+    static let kernelPanel = 32
+
+    /// The forward pass on Balmer's AVX-512 kernel (`ConvKernel.h`) with `packed` weights
+    /// (``PackedConvWeights``): one GEMM over every buffer row with overlapping input windows
+    /// (`lda = cin`), bias and ReLU applied in registers; rows split over threads (or, for tiny
+    /// batches, the weight panels). Then the pad rows are cleared.
+    static func kernelForward(_ s: Shape, input: UnsafePointer<Float>, packed: UnsafePointer<Float>,
+                              bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                              relu: Bool, threads: Int, splitColumns: Bool) {
+        let h = s.kernel / 2, depth = s.kernel * s.cin
+        let a = input + (s.pad - h) * s.cin, c = output + s.pad * s.cout
+        let rows = s.gemmRows, cin = s.cin, cout = s.cout, flag: Int32 = relu ? 1 : 0
+        if splitColumns {
+            let panels = (cout + kernelPanel - 1) / kernelPanel
+            let parts = ParallelLoop.chunkCount(panels, threads: threads)
+            ParallelLoop.chunks(parts, threads: parts) { partRange, _ in
+                for part in partRange {
+                    let range = ParallelLoop.range(of: part, count: panels, chunks: parts)
+                    let first = range.lowerBound * kernelPanel
+                    let width = min(cout, range.upperBound * kernelPanel) - first
+                    balmer_conv_gemm(Int32(rows), Int32(width), Int32(depth), a, Int32(cin), packed + first * depth,
+                                     bias + first, flag, c + first, Int32(cout))
+                }
+            }
+        } else {
+            let blocks = (rows + kernelRows - 1) / kernelRows
+            ParallelLoop.chunks(blocks, threads: threads) { blockRange, _ in
+                let first = blockRange.lowerBound * kernelRows
+                let count = min(rows, blockRange.upperBound * kernelRows) - first
+                balmer_conv_gemm(Int32(count), Int32(cout), Int32(depth), a + first * cin, Int32(cin), packed,
+                                 bias, flag, c + first * cout, Int32(cout))
+            }
+        }
+        zeroPadRows(s, output: output, threads: threads)
+    }
+
+    /// Clears the `pad` rows before and after every sample of `output`.
+    static func zeroPadRows(_ s: Shape, output: UnsafeMutablePointer<Float>, threads: Int) {
+        let cout = s.cout, pad = s.pad, length = s.length, rps = s.rowsPerSample
+        guard pad > 0 else { return }
+        ParallelLoop.chunks(s.batch, threads: threads, minimumPerChunk: 64) { samples, _ in
+            for n in samples {
+                let base = output + n * rps * cout
+                base.update(repeating: 0, count: pad * cout)
+                (base + (pad + length) * cout).update(repeating: 0, count: pad * cout)
+            }
+        }
     }
 
     /// Rows of `rows` in phase `phase` (offsets `phase, phase + kernel, …` from its start).

@@ -8,8 +8,10 @@ enum Network {
     /// Runs the layers on the first `batch` samples of stage 0 and writes softmax probabilities
     /// to `workspace.probabilities` (`[batch][classes]`). In training, dropout masks are drawn
     /// from `rng`; otherwise dropout is the identity.
+    /// `packed`, when given, holds `parameters`' conv weights packed for Balmer's kernel, which
+    /// then runs those layers instead of OpenBLAS.
     static func forward(_ ws: Workspace, parameters: UnsafePointer<Float>, batch: Int,
-                        rng: inout SeededGenerator, threads: Int) {
+                        rng: inout SeededGenerator, threads: Int, packed: PackedConvWeights? = nil) {
         let plan = ws.plan
         // Tiny inference batches: single-threaded BLAS (thread hand-offs cost more than the
         // work); the conv layers split their output columns and the dense layers their GEMVs
@@ -34,7 +36,7 @@ enum Network {
                         for i in 0..<ws.convLayers {
                             layerForward(ws, i, parameters: parameters, x: ws.pointer(stage: i, start: start, worker: worker),
                                          y: ws.pointer(stage: i + 1, start: start, worker: worker), batch: n,
-                                         maskStart: start, rng: &local, threads: 1)
+                                         maskStart: start, rng: &local, threads: 1, packed: packed?[i])
                         }
                     }
                 }
@@ -47,7 +49,7 @@ enum Network {
                 for i in 0..<ws.convLayers {
                     layerForward(ws, i, parameters: parameters, x: ws.pointer(stage: i, start: start),
                                  y: ws.pointer(stage: i + 1, start: start), batch: n, maskStart: start, rng: &rng,
-                                 threads: threads, splitColumns: tiny)
+                                 threads: threads, splitColumns: tiny, packed: packed?[i])
                 }
                 start += n
             }
@@ -62,7 +64,8 @@ enum Network {
 
     static func layerForward(_ ws: Workspace, _ i: Int, parameters: UnsafePointer<Float>,
                              x xm: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int,
-                             maskStart: Int, rng: inout SeededGenerator, threads: Int, splitColumns: Bool = false) {
+                             maskStart: Int, rng: inout SeededGenerator, threads: Int, splitColumns: Bool = false,
+                             packed: UnsafePointer<Float>? = nil) {
         let layer = ws.plan.layers[i], pad = ws.plan.pad
         let x = UnsafePointer(xm)
         switch layer.op {
@@ -71,7 +74,7 @@ enum Network {
                                  cin: layer.input.channels, cout: layer.output.channels, kernel: kernel)
             Conv1D.forward(s, input: x, weight: parameters + layer.weightOffset,
                            bias: parameters + layer.biasOffset, output: y, relu: true, threads: threads,
-                           splitColumns: splitColumns)
+                           splitColumns: splitColumns, packed: packed)
         case let .maxPool(size):
             let s = MaxPool1D.Shape(batch: batch, inLength: layer.input.length,
                                     channels: layer.input.channels, size: size, pad: pad)

@@ -39,12 +39,16 @@ public final class Predictor {
     /// Threads for the engine's own loops; OpenBLAS is set to the same count.
     public let threads: Int
     private let workspace: Workspace
+    /// The model's conv weights for Balmer's AVX-512 kernel (nil where it does not run).
+    private let packed: PackedConvWeights?
 
     public init(model: CNNModel, maxBatch: Int = 256, threads: Int = ComputeThreads.default) {
         self.model = model
         self.maxBatch = max(1, maxBatch)
         self.threads = max(1, threads)
         workspace = Workspace(plan: model.plan, capacity: self.maxBatch, training: false, workers: self.threads)
+        packed = PackedConvWeights(plan: model.plan)
+        if let packed { model.parameters.withUnsafeBufferPointer { packed.pack($0.baseAddress!) } }
         BLASThreads.set(self.threads)
     }
 
@@ -84,7 +88,8 @@ public final class Predictor {
         for i in 0..<count { workspace.setInput(slot: i, from: samples + i * size) }
         var rng = SeededGenerator(seed: 0)
         model.parameters.withUnsafeBufferPointer { p in
-            Network.forward(workspace, parameters: p.baseAddress!, batch: count, rng: &rng, threads: threads)
+            Network.forward(workspace, parameters: p.baseAddress!, batch: count, rng: &rng, threads: threads,
+                            packed: packed)
         }
     }
 }

@@ -204,25 +204,41 @@ final class FITSFile {
     func checkComplete() throws {
         let (dataStart, dataEnd, size) = try extent()
         // The data proper ends before the padding to 2880 bytes; a file may lack that padding.
-        let needed = dataBytes().map { dataStart + $0 } ?? dataEnd - 2879
+        let needed = dataBytes().flatMap { bytes in
+            let (end, overflow) = dataStart.addingReportingOverflow(bytes)
+            return overflow ? nil : end
+        } ?? dataEnd - 2879
         if size < needed {
             throw FITSError(.truncated, "file ends at byte \(size) but its data runs to byte \(needed)")
         }
     }
 
-    /// Bytes of data the current header declares: |BITPIX|/8 · GCOUNT · (PCOUNT + ∏ NAXISn).
+    /// Bytes of data the current header declares: |BITPIX|/8 · GCOUNT · (PCOUNT + ∏ NAXISn), or
+    /// nil when a card is missing or absurd or the product does not fit in 64 bits (a hostile
+    /// header; cfitsio's own extent is used then).
     private func dataBytes() -> Int64? {
-        guard let bitpix = header.double("BITPIX"), let naxis = header.double("NAXIS"), naxis >= 0, naxis <= 999 else {
+        guard let bitpix = count("BITPIX", from: -64, to: 64), let naxis = count("NAXIS", from: 0, to: 999) else {
             return nil
         }
         var product: Int64 = naxis == 0 ? 0 : 1
         for axis in stride(from: 1, through: Int(naxis), by: 1) {
-            guard let length = header.double("NAXIS\(axis)"), length >= 0, length < 1e15 else { return nil }
-            product = product.multipliedReportingOverflow(by: Int64(length)).partialValue
+            guard let length = count("NAXIS\(axis)", from: 0, to: 1e15),
+                  case let (next, false) = product.multipliedReportingOverflow(by: length) else { return nil }
+            product = next
         }
-        let pcount = Int64(header.double("PCOUNT") ?? 0)
-        let gcount = Int64(header.double("GCOUNT") ?? 1)
-        return Int64(abs(bitpix)) / 8 * gcount * (pcount + product)
+        guard let pcount = header.double("PCOUNT") == nil ? 0 : count("PCOUNT", from: 0, to: 1e15),
+              let gcount = header.double("GCOUNT") == nil ? 1 : count("GCOUNT", from: 0, to: 1e15),
+              case let (elements, false) = pcount.addingReportingOverflow(product),
+              case let (groups, false) = elements.multipliedReportingOverflow(by: gcount),
+              case let (bytes, false) = groups.multipliedReportingOverflow(by: abs(bitpix) / 8) else { return nil }
+        return bytes
+    }
+
+    /// The integer value of header card `key` when it lies in `low...high` (nil if absent,
+    /// not finite or out of range, so no conversion can trap).
+    private func count(_ key: String, from low: Double, to high: Double) -> Int64? {
+        guard let value = header.double(key), value.isFinite, value >= low, value <= high else { return nil }
+        return Int64(value)
     }
 
     /// Whether bytes follow the current HDU (an extension, complete or not).

@@ -1,3 +1,4 @@
+import BalmerCNN
 import Dispatch
 import Foundation
 import Logging
@@ -14,6 +15,7 @@ public enum DaemonRunner {
                            registry: PrometheusCollectorRegistry) async -> Int32 {
         let logger = Logger(label: "balmerd")
         logger.info("starting", metadata: configuration.logMetadata)
+        logger.info("\(BLASCore.computeSummary(threads: configuration.threads))")
 
         let notifier = SystemdNotifier()
         let signalQueue = DispatchQueue(label: "balmerd.signals")

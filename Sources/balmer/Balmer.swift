@@ -1,4 +1,5 @@
 import ArgumentParser
+import BalmerCNN
 import Foundation
 
 @main
@@ -11,6 +12,7 @@ struct Balmer: AsyncParsableCommand {
     /// Runs the chosen subcommand with Balmer's exit codes: 0 success, 1 failure, 2 bad usage
     /// or bad input; errors go to stderr on one readable line.
     static func main() async {
+        BLASCore.selectFastKernels()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

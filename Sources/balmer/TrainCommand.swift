@@ -127,6 +127,7 @@ struct TrainCommand: AsyncParsableCommand {
         options.monitor = Monitor(rawValue: monitor)!; options.adam.learningRate = learningRate
         options.classWeights = weights
         let trainingData = TrainingData(features: features, labels: labels)
+        FileHandle.standardError.write(Data("balmer train: \(BLASCore.computeSummary(threads: threadCount))\n".utf8))
         let trained: CNNModel
         do {
             trained = try await ComputeThread.run { [options] in

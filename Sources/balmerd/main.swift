@@ -1,3 +1,4 @@
+import BalmerCNN
 import BalmerService
 import Dispatch
 import Foundation
@@ -7,6 +8,9 @@ import Prometheus
 
 // balmerd: the streaming ingest daemon. Configuration: see DaemonConfiguration (command line
 // `--key value`, environment BALMER_*, $CREDENTIALS_DIRECTORY, `--config FILE`, defaults).
+
+// OpenBLAS's fast kernels on CPUs newer than the library (re-executes once when needed).
+BLASCore.selectFastKernels()
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {

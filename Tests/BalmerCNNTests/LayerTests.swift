@@ -39,6 +39,39 @@ import Testing
         #expect(ref.contains { $0 == 0 } && ref.contains { $0 > 0 }, "ReLU exercised both ways")
     }
 
+    /// Balmer's AVX-512 kernel (packed weights, overlapping windows, fused bias + ReLU) against
+    /// the same reference, row- and panel-split, with row counts that leave partial tiles and
+    /// column counts that leave partial panels. Where the CPU lacks AVX-512 the kernel must
+    /// refuse to run (no packed weights), and the OpenBLAS path is what the other test checks.
+    @Test(arguments: convCases + [ConvCase(n: 3, length: 35, cin: 64, cout: 70, kernel: 3, pad: 1, threads: 2),
+                                  ConvCase(n: 2, length: 13, cin: 17, cout: 33, kernel: 3, pad: 1, threads: 1)],
+          [false, true])
+    func convKernelMatchesNaiveLoop(_ c: ConvCase, splitColumns: Bool) throws {
+        let plan = try NetworkPlan(Architecture.paper())
+        guard PackedConvWeights.available else {
+            #expect(PackedConvWeights(plan: plan) == nil)
+            return
+        }
+        #expect(PackedConvWeights(plan: plan) != nil)
+        guard c.cin > 1 else { return }  // the first layer's direct loop is the same on both paths
+        let x = TestData.random(c.n * c.length * c.cin, seed: 11)
+        let w = TestData.random(c.kernel * c.cin * c.cout, seed: 12)
+        let b = TestData.random(c.cout, seed: 13, scale: 0.2)
+        var packed = [Float](repeating: .nan, count: PackedConvWeights.count(kernel: c.kernel, cin: c.cin, cout: c.cout))
+        packed.withUnsafeMutableBufferPointer { PackedConvWeights.pack(w, kernel: c.kernel, cin: c.cin, cout: c.cout, into: $0.baseAddress!) }
+        let px = TestData.padded(x, n: c.n, length: c.length, channels: c.cin, pad: c.pad)
+        var py = [Float](repeating: .nan, count: c.n * (c.length + 2 * c.pad) * c.cout)
+        let s = Conv1D.Shape(batch: c.n, length: c.length, pad: c.pad, cin: c.cin, cout: c.cout, kernel: c.kernel)
+        Conv1D.forward(s, input: px, weight: w, bias: b, output: &py, relu: true, threads: c.threads,
+                       splitColumns: splitColumns, packed: packed)
+        let (y, padsZero) = TestData.unpadded(py, n: c.n, length: c.length, channels: c.cout, pad: c.pad)
+        let ref = Reference.conv(x.map(Double.init), n: c.n, length: c.length, cin: c.cin, cout: c.cout,
+                                 kernel: c.kernel, weight: w.map(Double.init), bias: b.map(Double.init), relu: true)
+        let (ok, worst) = TestData.close(y, ref, atol: 1e-5, rtol: 1e-5)
+        #expect(ok, "max abs diff \(worst)")
+        #expect(padsZero)
+    }
+
     @Test(arguments: convCases)
     func convGradientsMatchFiniteDifferences(_ c: ConvCase) throws {
         let x = TestData.random(c.n * c.length * c.cin, seed: 11)

@@ -156,6 +156,23 @@ import Testing
         #expect([.badHeader, .truncated].contains(failure.kind))
     }
 
+    /// Found by the FITS fuzzer (release build, ~950k executions): PCOUNT = 1.1·10¹⁵ in a
+    /// binary table's header trapped converting the declared data size to 64-bit integers.
+    @Test func hugeDeclaredSizesAreRefusedWithoutTrapping() throws {
+        let primary = Self.header(["SIMPLE  =                    T", "BITPIX  =                    8",
+                                   "NAXIS   =                    0", "EXTEND  =                    T"])
+        for (pcount, gcount, naxis2) in [("1111111111111111", "1", "143"), ("0", "9.9E+300", "143"),
+                                         ("999999999999999", "999999999999999", "999999999999999")] {
+            let table = Self.header(["XTENSION= 'BINTABLE'", "BITPIX  =                    8",
+                                     "NAXIS   =                    2", "NAXIS1  =                   16",
+                                     "NAXIS2  = " + naxis2.leftPad(20), "PCOUNT  = " + pcount.leftPad(20),
+                                     "GCOUNT  = " + gcount.leftPad(20), "TFIELDS =                    1",
+                                     "TTYPE1  = 'flux    '", "TFORM1  = '4E      '"])
+            let failure = try error(reading: primary + table + [UInt8](repeating: 0, count: 2880))
+            #expect([.badHeader, .truncated, .cfitsio, .unknownLayout].contains(failure.kind), "\(failure)")
+        }
+    }
+
     @Test func wrongBitpixAndUnknownShapes() throws {
         let badBitpix = Self.header(["SIMPLE  =                    T", "BITPIX  =                   13",
                                      "NAXIS   =                    1", "NAXIS1  =                   10"], dataBytes: 2880)
@@ -178,4 +195,9 @@ import Testing
                                      "CRVAL1  =                 6600", "CDELT1  =                 -0.5"], dataBytes: 2880)
         #expect(try error(reading: backwards).kind == .missingKeyword)
     }
+}
+
+private extension String {
+    /// Right-aligned in `width` characters (a FITS fixed-format value).
+    func leftPad(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

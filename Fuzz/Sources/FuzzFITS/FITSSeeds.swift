@@ -33,8 +33,15 @@ enum FITSSeeds {
         }
         if var table = seeds.first(where: { $0.name == "sdss-spec.fits" })?.bytes,
            let start = stride(from: 2880, to: table.count, by: 2880).first(where: { table[$0..<($0 + 8)].elementsEqual("XTENSION".utf8) }) {
+            let sound = table
             table.replaceSubrange((start + 160)..<(start + 240), with: [UInt8](repeating: 0x11, count: 80))
             seeds.append(("regression-table-card.fits", table))
+            // A PCOUNT of 1.1·10¹⁵ trapped converting the declared data size to Int64.
+            if let card = stride(from: start, to: start + 2880, by: 80).first(where: { sound[$0..<($0 + 8)].elementsEqual("PCOUNT  ".utf8) }) {
+                var huge = sound
+                huge.replaceSubrange(card..<(card + 80), with: Array("PCOUNT  =     1111111111111111".padding(toLength: 80, withPad: " ", startingAt: 0).utf8))
+                seeds.append(("regression-huge-pcount.fits", huge))
+            }
         }
         return seeds
     }
