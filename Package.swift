@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "BalmerService",
             dependencies: [
-                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerStore", "BalmerBus", "BalmerLearning",
+                "BalmerCore", "BalmerFITS", "BalmerCNN", "BalmerStore", "BalmerBus", "BalmerLearning", "BalmerLabeling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

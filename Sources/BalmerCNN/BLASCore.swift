@@ -23,13 +23,17 @@ public enum BLASCore {
 
     /// Call first thing in `main`: when ``better`` names a faster kernel set and the user has
     /// not chosen one (`OPENBLAS_CORETYPE` unset), runs this program again in the same process
-    /// (`execv`, same pid and arguments) with `OPENBLAS_CORETYPE` set, since OpenBLAS reads it
+    /// (`execv` of its own executable, same pid, name and arguments) with `OPENBLAS_CORETYPE` set, since OpenBLAS reads it
     /// only when it loads. Returns when nothing needs doing or the exec failed (then the
     /// generic kernels are used, correct but slower).
     public static func selectFastKernels() {
         guard getenv("OPENBLAS_CORETYPE") == nil, let core = better else { return }
+        // The program's real path, so that the process keeps its name (ps, journald), not "exe".
+        var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &path, path.count - 1)
+        guard length > 0 else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        execv(path, CommandLine.unsafeArgv)
         unsetenv("OPENBLAS_CORETYPE")
     }
 }

@@ -48,11 +48,11 @@ final class PackedConvWeights {
 }
 
 extension BLASCore {
-    /// What runs the inference convolutions: "balmer-avx512" (``PackedConvWeights``) or "openblas".
+    /// What runs the forward convolutions (inference, and training's forward pass): "balmer-avx512" (``PackedConvWeights``) or "openblas".
     public static var convolutions: String { PackedConvWeights.available ? "balmer-avx512" : "openblas" }
 
     /// One line for logs: threads, OpenBLAS's kernel set and what runs the convolutions.
     public static func computeSummary(threads: Int) -> String {
-        "compute on \(threads) threads, OpenBLAS \(name) kernels, inference convolutions on \(convolutions)"
+        "compute on \(threads) threads, OpenBLAS \(name) kernels, forward convolutions on \(convolutions)"
     }
 }

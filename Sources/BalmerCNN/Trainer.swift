@@ -134,6 +134,9 @@ public enum Trainer {
         defer { workerLoss.deallocate(); workerCorrect.deallocate() }
         let gradientPointers = (0..<workers).map { UnsafePointer(gradientBuffers + $0 * count) }
         var adam = Adam(count: count, options: options.adam)
+        // The conv weights for Balmer's kernel, packed again before every step's forward pass
+        // (a 1.5 MB copy for the paper's network, ~1 % of a step).
+        let packed = PackedConvWeights(plan: model.plan)
         var shuffler = SeededGenerator.derived(seed: options.seed, stream: 1)
         var order = trainIdx
         var best = Double.infinity, bestEpoch = 0, wait = 0
@@ -160,6 +163,7 @@ public enum Trainer {
                     data.labels.withUnsafeBufferPointer { labels in
                         order.withUnsafeBufferPointer { order in
                             model.parameters.withUnsafeBufferPointer { p in
+                                packed?.pack(p.baseAddress!)
                                 ParallelLoop.chunks(parts, threads: parts) { range, _ in
                                     for w in range {
                                         let ws = workspaces[w]
@@ -172,7 +176,8 @@ public enum Trainer {
                                         }
                                         var rng = SeededGenerator.derived(seed: options.seed, stream: 1000 + stepSeed &* 64 + UInt64(w))
                                         let g = gradientBuffers + w * count
-                                        Network.forward(ws, parameters: p.baseAddress!, batch: mine.count, rng: &rng, threads: 1)
+                                        Network.forward(ws, parameters: p.baseAddress!, batch: mine.count, rng: &rng, threads: 1,
+                                                        packed: packed)
                                         workerLoss[w] = Network.loss(ws, batch: mine.count, weighted: weighted, normaliser: n)
                                         workerCorrect[w] = countCorrect(ws, batch: mine.count, classes: k)
                                         Network.backward(ws, parameters: p.baseAddress!, gradients: g, batch: mine.count, threads: 1)
@@ -192,7 +197,7 @@ public enum Trainer {
             let loss = lossSum / Double(order.count)
             var valLoss: Double?, valAcc: Double?
             if let evalWs {
-                let (l, acc) = evaluate(model, workspace: evalWs, data: data, indices: valIdx, threads: threads)
+                let (l, acc) = evaluate(model, workspace: evalWs, data: data, indices: valIdx, threads: threads, packed: packed)
                 valLoss = l; valAcc = acc
             }
             let monitored = monitor == .loss ? loss : valLoss!
@@ -218,7 +223,7 @@ public enum Trainer {
         model.parameters = bestParameters
         var bestValLoss: Double?, bestValAcc: Double?
         if let evalWs {
-            let (l, acc) = evaluate(model, workspace: evalWs, data: data, indices: valIdx, threads: threads)
+            let (l, acc) = evaluate(model, workspace: evalWs, data: data, indices: valIdx, threads: threads, packed: packed)
             bestValLoss = l; bestValAcc = acc
         }
         model.info.training = TrainingSummary(
@@ -237,11 +242,14 @@ public enum Trainer {
     public static func evaluate(_ model: CNNModel, on data: TrainingData, indices: [Int]? = nil,
                                 threads: Int = ComputeThreads.default) -> (loss: Double, accuracy: Double) {
         let ws = Workspace(plan: model.plan, capacity: 256, training: false, workers: threads)
-        return evaluate(model, workspace: ws, data: data, indices: indices ?? Array(0..<data.count), threads: threads)
+        return evaluate(model, workspace: ws, data: data, indices: indices ?? Array(0..<data.count), threads: threads,
+                        packed: PackedConvWeights(plan: model.plan))
     }
 
+    /// `packed`, when given, is (re)packed from the model's parameters and runs the convolutions.
     static func evaluate(_ model: CNNModel, workspace ws: Workspace, data: TrainingData, indices: [Int],
-                         threads: Int) -> (loss: Double, accuracy: Double) {
+                         threads: Int, packed: PackedConvWeights? = nil) -> (loss: Double, accuracy: Double) {
+        if let packed { model.parameters.withUnsafeBufferPointer { packed.pack($0.baseAddress!) } }
         let size = model.architecture.inputSize, k = model.architecture.classes
         var loss = 0.0, correct = 0, offset = 0
         var rng = SeededGenerator(seed: 0)
@@ -251,7 +259,7 @@ public enum Trainer {
                 for i in 0..<n { ws.setInput(slot: i, from: f.baseAddress! + indices[offset + i] * size) }
             }
             model.parameters.withUnsafeBufferPointer { p in
-                Network.forward(ws, parameters: p.baseAddress!, batch: n, rng: &rng, threads: threads)
+                Network.forward(ws, parameters: p.baseAddress!, batch: n, rng: &rng, threads: threads, packed: packed)
             }
             for i in 0..<n {
                 let y = data.labels[indices[offset + i]]

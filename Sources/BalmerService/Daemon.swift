@@ -89,7 +89,7 @@ public enum Daemon {
                 return [:]
             })
         let labels = LabelIngester(store: store, consumer: labelConsumer, producer: producer,
-                                   deadLetterTopic: k.deadLetterTopic, logger: logger)
+                                   deadLetterTopic: k.deadLetterTopic, roster: configuration.loop.labellers, logger: logger)
         let leader = AdvisoryLeader(key: .trainer, configuration: postgres, logger: logger)
         let loop = CampaignLoop(store: store, producer: producer, models: models, leader: leader,
                                 configuration: configuration, logger: logger)

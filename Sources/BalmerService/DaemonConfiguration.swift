@@ -1,5 +1,6 @@
 import BalmerBus
 import BalmerCore
+import BalmerLabeling
 import Foundation
 import Logging
 
@@ -114,6 +115,9 @@ public struct DaemonConfiguration: Sendable {
         public var settleSeconds: Int
         /// `loop.rescore-chunk`: spectra per rescoring chunk. Default 5000.
         public var rescoreChunk: Int
+        /// `loop.labellers`: comma-separated names allowed to label; answers of anyone else are
+        /// refused (rejects, dead letter, code `unknown-labeller`). Default empty: anyone.
+        public var labellers: LabellerRoster
         /// `loop.claim-timeout-seconds`: a rescoring chunk claimed longer than this is taken over. Default 600.
         public var claimTimeoutSeconds: Int
         /// `kafka.tasks-topic`, `kafka.labels-topic`, `kafka.models-topic`, `kafka.labels-group`.
@@ -162,7 +166,7 @@ public struct DaemonConfiguration: Sendable {
         "loop.max-iterations", "loop.gate-margin", "loop.max-epochs", "loop.patience", "loop.min-delta",
         "loop.final-max-epochs", "loop.final-patience", "loop.final-min-delta", "loop.training-batch-size",
         "loop.holdout-fraction", "loop.smote", "loop.seed", "loop.max-per-plate", "loop.interval-ms", "loop.settle-seconds",
-        "loop.rescore-chunk", "loop.claim-timeout-seconds",
+        "loop.rescore-chunk", "loop.claim-timeout-seconds", "loop.labellers",
         "kafka.tasks-topic", "kafka.labels-topic", "kafka.models-topic", "kafka.labels-group",
     ]
 
@@ -234,6 +238,7 @@ public struct DaemonConfiguration: Sendable {
             intervalMilliseconds: try config.int("loop.interval-ms", default: 2000, in: 10...3_600_000),
             settleSeconds: try config.int("loop.settle-seconds", default: 30, in: 0...86_400),
             rescoreChunk: try config.int("loop.rescore-chunk", default: 5000, in: 1...10_000_000),
+            labellers: try Self.roster(config),
             claimTimeoutSeconds: try config.int("loop.claim-timeout-seconds", default: 600, in: 1...86_400),
             tasksTopic: config.string("kafka.tasks-topic", default: "balmer.tasks"),
             labelsTopic: config.string("kafka.labels-topic", default: "balmer.labels"),
@@ -248,6 +253,13 @@ public struct DaemonConfiguration: Sendable {
         let raw = config.string(key, default: value ? "true" : "false").lowercased()
         guard raw == "true" || raw == "false" else { throw ConfigReader.Error("\(key) must be true or false") }
         return raw == "true"
+    }
+
+    /// `loop.labellers` as a roster (each name a valid labeller name).
+    public static func roster(_ config: ConfigReader) throws -> LabellerRoster {
+        do { return try LabellerRoster(config.list(LabellerRoster.key, default: [])) } catch {
+            throw ConfigReader.Error(error.description)
+        }
     }
 
     /// Parses a log level name.

@@ -1,13 +1,15 @@
 import BalmerBus
 import BalmerCore
+import BalmerLabeling
 import BalmerStore
 import Foundation
 import Logging
 import Synchronization
 
 /// Consumes `balmer.labels` in one consumer group shared by every instance and stores each answer
-/// idempotently (``PostgresStore/recordOracleAnswer(_:)``). Malformed events, unknown tasks and
-/// spectrum mismatches go to `rejects` and the dead-letter topic. Offsets are committed only after
+/// idempotently (``PostgresStore/recordOracleAnswer(_:)``). Malformed events, unknown tasks,
+/// spectrum mismatches and labellers missing from a non-empty roster (`loop.labellers`) go to
+/// `rejects` and the dead-letter topic. Offsets are committed only after
 /// the batch is in PostgreSQL. consumed = stored + corrected + unchanged + rejected.
 public final class LabelIngester: Sendable {
     /// Running totals since start.
@@ -23,12 +25,15 @@ public final class LabelIngester: Sendable {
     let consumer: KafkaConsumer
     let producer: KafkaProducer
     let deadLetterTopic: String
+    let roster: LabellerRoster
     let logger: Logger
     private let totalsState = Mutex(Totals())
     private let stopRequested = Atomic<Bool>(false)
 
-    public init(store: PostgresStore, consumer: KafkaConsumer, producer: KafkaProducer, deadLetterTopic: String, logger: Logger) {
+    public init(store: PostgresStore, consumer: KafkaConsumer, producer: KafkaProducer, deadLetterTopic: String,
+                roster: LabellerRoster, logger: Logger) {
         self.store = store
+        self.roster = roster
         self.consumer = consumer
         self.producer = producer
         self.deadLetterTopic = deadLetterTopic
@@ -66,6 +71,9 @@ public final class LabelIngester: Sendable {
             let event = try message.decode(LabelEvent.self)
             guard let label = SpectrumClass(rawValue: event.label) else {
                 return await refuse(message, code: "invalid-value", reason: "label \(event.label) is not a class")
+            }
+            if let refusal = roster.refusal(of: event.labeller) {
+                return await refuse(message, code: "unknown-labeller", reason: refusal)
             }
             answer = OracleAnswer(taskID: event.taskID, spectrumID: event.spectrumID, label: label, labeller: event.labeller,
                                   time: event.time, comment: event.comment, corrects: event.corrects)

@@ -33,7 +33,7 @@ struct CNNBench: AsyncParsableCommand {
             try Self.measure(threads: threadCount, quick: quick, budget: budget, batches: sizes, training: training)
         }
         print("balmer-bench cnn: paper architecture (input 140, 3 classes), fp32, \(threadCount) threads\(quick ? ", quick" : ""); "
-              + "OpenBLAS kernels \(BLASCore.name), inference convolutions on \(BLASCore.convolutions)")
+              + "OpenBLAS kernels \(BLASCore.name), forward convolutions on \(BLASCore.convolutions)")
         var report = BenchReport()
         report.add("cnn", "threads", Double(threadCount), "threads")
         for m in results { report.add("cnn", m.metric, m.value, m.unit, note: m.note.isEmpty ? nil : m.note) }

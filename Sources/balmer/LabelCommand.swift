@@ -1,6 +1,7 @@
 import ArgumentParser
 import BalmerBus
 import BalmerLabeling
+import BalmerService
 import Foundation
 
 /// `balmer label`: the labellers' terminal client, plus its non-interactive modes.
@@ -83,16 +84,33 @@ struct LabelCommand: AsyncParsableCommand {
     func run() async throws {
         if let svg { try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true) }
         if let simulate {
-            try await LabelSimulation(command: self, truthPath: simulate, labeller: labeller ?? "simulated-oracle").run()
+            let name = labeller ?? "simulated-oracle"
+            try checkRoster(name)
+            try await LabelSimulation(command: self, truthPath: simulate, labeller: name).run()
             return
         }
         guard let labeller else {
             throw CLIFailure(2, "label: give --labeller NAME (your name goes into every label), or --simulate TRUTH.csv")
         }
+        try checkRoster(labeller)
         if let answers {
             try await LabelAnswersFile(command: self, path: answers, labeller: labeller).run()
         } else {
             try await LabelInteractive(command: self, labeller: labeller).run()
+        }
+    }
+
+    /// Refuses (exit 2) a name missing from the campaign's `loop.labellers` (from `--config` or
+    /// `BALMER_LOOP_LABELLERS`), whose answers balmerd would refuse; no roster: anyone may label.
+    func checkRoster(_ name: String) throws {
+        let roster: LabellerRoster
+        do {
+            roster = try DaemonConfiguration.roster(ConfigReader(arguments: kafka.config.map { ["--config", $0] } ?? []))
+        } catch {
+            throw CLIFailure(2, "label: \(error)")
+        }
+        if let refusal = roster.refusal(of: name) {
+            throw CLIFailure(2, "label: \(refusal); ask the operator to add you (balmerd would refuse your answers)")
         }
     }
 

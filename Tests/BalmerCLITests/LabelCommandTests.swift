@@ -170,6 +170,18 @@ import Glibc
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
+        // A campaign roster (loop.labellers) from --config or the environment refuses other names.
+        let config = directory + "/balmer.json"
+        try #"{"kafka": {"brokers": "127.0.0.1:1"}, "loop": {"labellers": "alice, bob"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let outsider = try await CommandRunner.balmer(["label", "--labeller", "carol", "--config", config])
+        #expect(outsider.status == 2 && outsider.stderr.contains("unknown labeller carol: loop.labellers lists alice, bob"), "\(outsider.stderr)")
+        let member = try await CommandRunner.balmer(["label", "--labeller", "bob", "--config", config])
+        #expect(member.status == 2 && member.stderr.contains("not a terminal"), "\(member.stderr)")
+        var rostered = ProcessInfo.processInfo.environment
+        rostered["BALMER_LOOP_LABELLERS"] = "alice"
+        let simulated = try CommandRunner.run(BuiltProducts.path(of: "balmer"), ["label", "--simulate", csv, "--brokers", "127.0.0.1:1"],
+                                              environment: rostered)
+        #expect(simulated.status == 2 && simulated.stderr.contains("unknown labeller simulated-oracle"), "\(simulated.stderr)")
         let good = directory + "/good.csv"
         try "task_id,label\nt1,single\n".write(toFile: good, atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment

@@ -88,7 +88,8 @@ import Testing
         // A gate no model passes (it must beat the active one by 1.0). The leader is killed as soon as
         // its training starts, so trainings need not be long: the survivor's must end within the wait
         // below also on a machine three times slower than a developer's (an epoch took 8 s in CI).
-        let extra = ["--loop.gate-margin", "-1", "--loop.max-epochs", "6", "--loop.patience", "6", "--loop.holdout-fraction", "0.2"]
+        let extra = ["--loop.gate-margin", "-1", "--loop.max-epochs", "6", "--loop.patience", "6", "--loop.holdout-fraction", "0.2",
+                     "--loop.labellers", "oracle,ana"]
         var a = try h.daemon("a", extra: extra)
         let b = try h.daemon("b", extra: extra)
         defer { a.kill9(); b.kill9() }
@@ -106,7 +107,10 @@ import Testing
                 let wrong: SpectrumClass = truth == .other ? .single : .other
                 let later = LabelEvent(taskID: task.taskID, spectrumID: task.spectrumID, label: truth.rawValue,
                                        labeller: "oracle", time: Date().addingTimeInterval(5), corrects: task.taskID)
-                Task { _ = try? await producer.send(later); _ = try? await producer.send(later) }
+                // And someone not on the roster (loop.labellers) answers the same task.
+                let intruder = LabelEvent(taskID: task.taskID, spectrumID: task.spectrumID, label: truth.rawValue,
+                                          labeller: "mallory", time: Date())
+                Task { _ = try? await producer.send(later); _ = try? await producer.send(later); _ = try? await producer.send(intruder) }
                 return wrong
             }
             return truth
@@ -144,6 +148,9 @@ import Testing
             SELECT count(*) FROM (SELECT task_id FROM labels WHERE source <> 'initial' GROUP BY task_id HAVING count(*) > 1) d
             """)
         #expect(duplicates == 0)
+        // The labeller missing from the roster was refused with a reason, never stored.
+        #expect(try await DaemonHarness.count(h.store, "SELECT count(*) FROM labels WHERE labeller = 'mallory'") == 0)
+        #expect(try await DaemonHarness.count(h.store, "SELECT count(*) FROM rejects WHERE reason = 'unknown-labeller'") == 1)
         let firstTask = try #require(corrected.withLock { $0 })
         let stored = try await h.store.pool.withConnection { c in
             try await c.query("SELECT label FROM labels WHERE task_id = $1", [firstTask]).first?.decode(0, as: String.self)
