@@ -14,6 +14,9 @@ public struct ExperimentReport: Sendable {
         self.setup = setup
     }
 
+    /// The files ``write(to:)`` creates.
+    public static let files = ["summary.json", "iterations.csv", "baseline.csv", "tables.md", "precision.svg"]
+
     /// Writes every file into `directory` (created if needed).
     public func write(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -52,6 +52,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         let threadCount = threads ?? ProcessInfo.processInfo.environment["BALMER_THREADS"].flatMap(Int.init)
             ?? ProcessInfo.processInfo.activeProcessorCount
         let logger = Logger(label: "balmer.experiment")
+        try Self.checkWritable(out)
         let started = Date()
         let data = try synthetic ? syntheticData(threads: threadCount) : givenData(threads: threadCount)
         status("data: \(data.trainLabels.count) training spectra, \(data.poolIDs.count) pool spectra "
@@ -77,9 +78,39 @@ struct ExperimentCommand: AsyncParsableCommand {
             "pool_size": String(data.poolIDs.count), "seed": String(seed), "strategy": strategy,
             "seconds": String(format: "%.0f", Date().timeIntervalSince(started)), "threads": String(threadCount),
         ])
-        try report.write(to: out)
+        // The tables first: they reach the terminal (or the caller's log) whatever the disk does.
         print(report.markdown)
+        do {
+            try report.write(to: out)
+        } catch {
+            // A full or failing disk must not lose a run of half an hour: write elsewhere, loudly.
+            let fallback = NSTemporaryDirectory() + "balmer-experiment-\(getpid())"
+            let reason = "cannot write the report to \(out): \(error.localizedDescription)"
+            // No half report in `out`: the files that did fit go too.
+            for file in ExperimentReport.files { try? FileManager.default.removeItem(atPath: out + "/" + file) }
+            do {
+                try report.write(to: fallback)
+            } catch {
+                print(String(decoding: (try? report.summaryJSON()) ?? Data(), as: UTF8.self))
+                throw CLIFailure(1, "experiment: \(reason); nor to \(fallback) (\(error.localizedDescription)): summary.json is printed above")
+            }
+            throw CLIFailure(1, "experiment: \(reason); the report was written to \(fallback) instead")
+        }
         status("report written to \(out) (summary.json, iterations.csv, baseline.csv, tables.md, precision.svg)")
+    }
+
+    /// Fails at once (exit 2) when the report folder cannot be created or written, rather than
+    /// after the whole run.
+    static func checkWritable(_ folder: String) throws {
+        let probe = folder + "/.balmer-write-check-\(getpid())"
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data(repeating: 0x20, count: 4096).write(to: URL(fileURLWithPath: probe))
+            try FileManager.default.removeItem(atPath: probe)
+        } catch {
+            try? FileManager.default.removeItem(atPath: probe)
+            throw CLIFailure(2, "experiment: the report folder \(folder) is not writable: \(error.localizedDescription)")
+        }
     }
 
     // MARK: - Data
