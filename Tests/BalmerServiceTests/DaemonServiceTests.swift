@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct DaemonServiceTests {
     /// READY=1 once running; a graceful shutdown logs the drain with its bound, tells systemd
     /// STOPPING=1, stops every part, and `run()` returns without an error and without the hard stop.
-    @Test func gracefulShutdownDrainsAndReturns() async throws {
+    @Test(.timeLimit(.minutes(3))) func gracefulShutdownDrainsAndReturns() async throws {
         let dir = try DaemonHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let schema = DaemonHarness.unique("balmerd_service")
