@@ -29,6 +29,8 @@ let package = Package(
         // balmerd's metrics: the swift-metrics API, exported by swift-prometheus (Atomics + CoreMetrics only).
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // balmerd's run loop: a ServiceGroup (graceful shutdown on SIGTERM/SIGINT, SIGHUP as a signal sequence).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System-library shims: each is imported by exactly one Swift target.
@@ -76,7 +78,8 @@ let package = Package(
             dependencies: ["BalmerBus", "BalmerCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
-        // The daemon's wiring: configuration, ingest pipeline, systemd notify, health/metrics.
+        // The daemon's wiring: configuration, ingest pipeline, systemd notify, health/metrics, the
+        // swift-service-lifecycle services.
         .target(
             name: "BalmerService",
             dependencies: [
@@ -84,6 +87,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         .executableTarget(
@@ -138,7 +143,8 @@ let package = Package(
         .testTarget(
             name: "BalmerServiceTests",
             dependencies: ["BalmerService", "BalmerBus", "BalmerStore", "BalmerFITS", "BalmerCNN", "BalmerCore", "BalmerTestSupport",
-                           "BalmerDaemonTestSupport"],
+                           "BalmerDaemonTestSupport",
+                           .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")],
             swiftSettings: strict),
         // The fault matrix (ops/chaos): two balmerd under broker, request, database and process faults.
         // Needs the throw-away cluster ops/chaos starts (it restarts it), so ops/test skips it.

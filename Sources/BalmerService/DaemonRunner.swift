@@ -3,10 +3,13 @@ import Dispatch
 import Foundation
 import Logging
 import Prometheus
+import ServiceLifecycle
+import UnixSignals
 
-/// The daemon's process-level wiring (signals, systemd notify, metrics listener, watchdog) around
-/// the pipeline; `balmerd`'s `main` bootstraps logging and calls ``run(configuration:arguments:)``.
-/// Lives outside `main.swift` so that signal handlers are not main-actor isolated.
+/// The daemon's process-level wiring around the pipeline: a swift-service-lifecycle
+/// `ServiceGroup` (graceful shutdown on SIGTERM/SIGINT) running ``ReloadService`` (SIGHUP) and
+/// ``DaemonService`` (systemd notify, drain on shutdown), plus the metrics listener and the
+/// watchdog; `balmerd`'s `main` bootstraps logging and calls ``run(configuration:arguments:registry:)``.
 public enum DaemonRunner {
     /// Runs until SIGTERM/SIGINT (drain, commit, exit status 0) or a fatal error (1).
     /// `arguments` are re-read on SIGHUP to reload `log.level`.
@@ -18,7 +21,7 @@ public enum DaemonRunner {
         logger.info("\(BLASCore.computeSummary(threads: configuration.threads))")
 
         let notifier = SystemdNotifier()
-        let signalQueue = DispatchQueue(label: "balmerd.signals")
+        // Until the group traps them, these signals are ignored (a start is not interrupted half way).
         for s in [SIGTERM, SIGINT, SIGHUP] { signal(s, SIG_IGN) }
 
         let services: DaemonServices
@@ -30,35 +33,6 @@ public enum DaemonRunner {
             return 1
         }
         let pipeline = services.pipeline
-
-        var sources: [DispatchSourceSignal] = []
-        for s in [SIGTERM, SIGINT] {
-            let source = DispatchSource.makeSignalSource(signal: s, queue: signalQueue)
-            source.setEventHandler {
-                guard !pipeline.isStopping else { return }
-                logger.notice("stop requested: draining", metadata: ["signal": "\(s)", "timeout.s": "\(configuration.shutdownTimeoutSeconds)"])
-                notifier.notify("STOPPING=1")
-                services.requestStop()
-                signalQueue.asyncAfter(deadline: .now() + .seconds(configuration.shutdownTimeoutSeconds)) {
-                    logger.critical("drain exceeded shutdown.timeout-seconds: exiting without a clean commit")
-                    exit(1)
-                }
-            }
-            source.resume()
-            sources.append(source)
-        }
-        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: signalQueue)
-        hup.setEventHandler {
-            do {
-                let fresh = try DaemonConfiguration(config: try ConfigReader(arguments: arguments))
-                // Logged before the change, so that it shows even when the new level is quieter.
-                logger.notice("reloaded", metadata: ["log.level": "\(fresh.logLevel)"])
-                ReloadableLogHandler.level.withLock { $0 = fresh.logLevel }
-            } catch {
-                logger.error("reload failed: keeping the running configuration", metadata: ["error": "\(error)"])
-            }
-        }
-        hup.resume()
 
         let http: HealthServer?
         if configuration.httpPort > 0 {
@@ -83,16 +57,31 @@ public enum DaemonRunner {
             }
         }
 
-        notifier.notify("READY=1\nSTATUS=ingesting")
-        defer { withExtendedLifetime((sources, hup, http)) {} }
+        let group = ServiceGroup(configuration: groupConfiguration(
+            daemon: DaemonService(services: services, notifier: notifier,
+                                  shutdownTimeoutSeconds: configuration.shutdownTimeoutSeconds, logger: logger),
+            reload: ReloadService(hangups: await UnixSignalsSequence(trapping: .sighup), arguments: arguments, logger: logger),
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { withExtendedLifetime(http) {} }
         do {
-            try await services.run()
-            notifier.notify("STOPPING=1")
-            logger.notice("stopped")
+            try await group.run()
             return 0
         } catch {
             logger.critical("ingest failed", metadata: ["error": "\(error)"])
             return 1
         }
+    }
+
+    /// The group `balmerd` runs: `reload` first, so that a graceful shutdown (which goes through
+    /// the services in reverse) drains `daemon` while SIGHUP still works. `daemon` returning ends
+    /// the group cleanly; either service throwing cancels the group and `run()` throws that error.
+    public static func groupConfiguration(daemon: DaemonService, reload: ReloadService, gracefulShutdownSignals: [UnixSignal],
+                                          logger: Logger) -> ServiceGroupConfiguration {
+        ServiceGroupConfiguration(
+            services: [
+                .init(service: reload, serviceName: reload.description),
+                .init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: daemon.description),
+            ],
+            gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
     }
 }
