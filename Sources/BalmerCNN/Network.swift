@@ -14,8 +14,9 @@ enum Network {
                         rng: inout SeededGenerator, threads: Int, packed: PackedConvWeights? = nil) {
         let plan = ws.plan
         // Tiny inference batches: single-threaded BLAS (thread hand-offs cost more than the
-        // work); the conv layers split their output columns and the dense layers their GEMVs
-        // over `threads` themselves.
+        // work); the dense layers split their GEMVs over `threads` themselves, and so do the
+        // conv layers on OpenBLAS (output columns). On Balmer's kernel the convs of a tiny batch
+        // run on one thread: splitting them cost more than it saved (batch 1: 0.97 → 0.69 ms).
         let tiny = !ws.training && batch <= Dense.gemvBatchLimit && threads > 1
         if tiny { BLASThreads.set(1) }
         defer { if tiny { BLASThreads.set(threads) } }
@@ -49,7 +50,8 @@ enum Network {
                 for i in 0..<ws.convLayers {
                     layerForward(ws, i, parameters: parameters, x: ws.pointer(stage: i, start: start),
                                  y: ws.pointer(stage: i + 1, start: start), batch: n, maskStart: start, rng: &rng,
-                                 threads: threads, splitColumns: tiny, packed: packed?[i])
+                                 threads: tiny && packed != nil ? 1 : threads, splitColumns: tiny && packed == nil,
+                                 packed: packed?[i])
                 }
                 start += n
             }
