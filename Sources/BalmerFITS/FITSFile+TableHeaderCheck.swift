@@ -45,18 +45,23 @@ extension FITSFile {
             }
         }
         // cfitsio 4.2 (ffgtbp) strcpy's an unquoted TTYPEn value of up to 70 characters into a
-        // 70-byte field: glibc's fortify check then aborts the whole process (found by fuzzing).
-        // The standard makes these string values; refuse any that is not quoted.
+        // 70-byte field: glibc's fortify check then aborts the whole process (found by fuzzing,
+        // twice: once with `= ` in place, once with a binary byte where `=` belongs). Header
+        // cards are printable ASCII by the standard, and these column keywords hold strings:
+        // refuse any card with other bytes, and any column string card not written
+        // `KEYWORD = 'value'`.
         for index in Self.tableKeywords.count..<(available / 80) {
             let bytes = card(index)
             if bytes.starts(with: Array("END ".utf8)) { break }
-            guard bytes[8] == UInt8(ascii: "="), Self.stringKeywordPrefixes.contains(where: { bytes.starts(with: $0) }) else {
-                continue
+            let name = String(decoding: bytes.prefix(8).filter { (0x20...0x7E).contains($0) }, as: UTF8.self).trimmingTrailingSpaces()
+            if let bad = bytes.firstIndex(where: { !(0x20...0x7E).contains($0) }) {
+                throw FITSError(.badHeader, "the \(kind) extension's card \(index + 1) (\(name)) holds a non-ASCII byte at column \(bad + 1)")
             }
+            guard Self.stringKeywordPrefixes.contains(where: { bytes.starts(with: $0) }) else { continue }
             let value = bytes[10...].drop { $0 == UInt8(ascii: " ") }
-            guard value.first == UInt8(ascii: "'"), value.dropFirst().contains(UInt8(ascii: "'")) else {
-                let name = String(decoding: bytes.prefix(8), as: UTF8.self).trimmingTrailingSpaces()
-                throw FITSError(.badHeader, "the \(kind) extension's \(name) is not a quoted string")
+            guard bytes[8] == UInt8(ascii: "="), bytes[9] == UInt8(ascii: " "), value.first == UInt8(ascii: "'"),
+                  value.dropFirst().contains(UInt8(ascii: "'")) else {
+                throw FITSError(.badHeader, "the \(kind) extension's \(name) is not a quoted string (KEYWORD = 'value')")
             }
         }
     }

@@ -127,6 +127,18 @@ import Testing
             let failure = try error(reading: primary + Self.header(cards) + [UInt8](repeating: 0, count: 2880))
             #expect(failure.kind == .badHeader && failure.status == 0 && failure.reason.contains(card.prefix(5)), "\(failure)")
         }
+        // Found by the release-build fuzzer: the same overflow with a binary byte where `=`
+        // belongs ("TTYPE2  \u{B9}=…"), which the quoted-string check above skipped. Cards must be
+        // printable ASCII, and column strings `KEYWORD = 'value'`.
+        var binary = primary + Self.header(table) + [UInt8](repeating: 0, count: 2880)
+        let ttype = 2880 + 8 * 80
+        binary.replaceSubrange((ttype + 8)..<(ttype + 80), with: [0xB9, UInt8(ascii: "=")] + [UInt8](repeating: 0xA8, count: 70))
+        let binaryFailure = try error(reading: binary)
+        #expect(binaryFailure.kind == .badHeader && binaryFailure.reason.contains("non-ASCII byte at column 9"), "\(binaryFailure)")
+        var unspaced = table
+        unspaced[8] = "TTYPE1  ='flux'"
+        let unspacedFailure = try error(reading: primary + Self.header(unspaced) + [UInt8](repeating: 0, count: 2880))
+        #expect(unspacedFailure.kind == .badHeader && unspacedFailure.reason.contains("TTYPE1 is not a quoted string"), "\(unspacedFailure)")
         var ascii = table
         ascii[0] = "XTENSION= 'TABLE   '"
         #expect(try error(reading: primary + Self.header(ascii) + [UInt8](repeating: 0, count: 2880)).kind == .unknownLayout)
