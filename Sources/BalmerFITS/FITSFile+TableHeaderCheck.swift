@@ -28,7 +28,7 @@ extension FITSFile {
         for (index, keyword) in Self.tableKeywords.enumerated().dropFirst() {
             let bytes = card(index)
             let name = Array(keyword.utf8) + [UInt8](repeating: UInt8(ascii: " "), count: 8 - keyword.utf8.count)
-            guard Array(bytes.prefix(8)) == name, bytes[8] == UInt8(ascii: "="),
+            guard Array(bytes.prefix(8)) == name, bytes[8] == UInt8(ascii: "="), Self.isIntegerValue(bytes),
                   let value = FITSHeader(cards: bytes).double(keyword), value == value.rounded()
             else {
                 throw FITSError(.badHeader, "the \(kind) extension's card \(index + 1) is not \(keyword) = an integer")
@@ -64,6 +64,17 @@ extension FITSFile {
                 throw FITSError(.badHeader, "the \(kind) extension's \(name) is not a quoted string (KEYWORD = 'value')")
             }
         }
+    }
+
+    /// Whether the card's value (columns 11–80 up to a `/` comment) is an integer as the standard
+    /// writes one: an optional sign and digits. cfitsio refuses "109." or "1E2" for these cards
+    /// and then goes on with an uninitialised length (found by fuzzing: NAXIS2 = 109./ made it
+    /// calloc 2·10¹⁶ bytes).
+    static func isIntegerValue(_ card: [UInt8]) -> Bool {
+        let text = card[10...].prefix { $0 != UInt8(ascii: "/") }
+        let token = text.drop { $0 == UInt8(ascii: " ") }.reversed().drop { $0 == UInt8(ascii: " ") }.reversed()
+        let digits = token.first == UInt8(ascii: "-") || token.first == UInt8(ascii: "+") ? Array(token.dropFirst()) : Array(token)
+        return !digits.isEmpty && digits.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     /// Column keywords whose values are strings, which cfitsio copies into fixed buffers.

@@ -110,6 +110,10 @@ import Testing
         var broken = [(String, String)]()
         broken.append(("NAXIS", String(repeating: "\u{11}", count: 80)))
         broken.append(("NAXIS2", "NAXIS2  =                  3.5"))
+        // Found by the release-build fuzzer: an integral value written as a real ("3./") passed
+        // the numeric check, cfitsio refused it and calloc'd 2·10¹⁶ bytes.
+        broken.append(("NAXIS2", "NAXIS2  =                   3./ rows"))
+        broken.append(("NAXIS1", "NAXIS1  =                 3.2E1"))
         broken.append(("TFIELDS", "TFIELDS =                 5000"))
         broken.append(("PCOUNT", "PCOUNTX =                    0"))
         for (keyword, card) in broken {
