@@ -1,14 +1,16 @@
+import BalmerCore
 import Foundation
 
 /// The experiment's written results: `summary.json`, per-iteration and baseline tables (CSV and
 /// Markdown) and a precision-per-iteration plot (SVG, like the paper's Fig. 5).
 public struct ExperimentReport: Sendable {
-    public var active: ExperimentRunner.ActiveResult
+    /// `nil` when active learning was skipped (`--iterations 0`).
+    public var active: ExperimentRunner.ActiveResult?
     public var baseline: [ExperimentRunner.BaselineRun]
     /// Free-form facts about the run (sizes, seed, timings) stored under `setup` in the summary.
     public var setup: [String: String]
 
-    public init(active: ExperimentRunner.ActiveResult, baseline: [ExperimentRunner.BaselineRun], setup: [String: String]) {
+    public init(active: ExperimentRunner.ActiveResult?, baseline: [ExperimentRunner.BaselineRun], setup: [String: String]) {
         self.active = active
         self.baseline = baseline
         self.setup = setup
@@ -29,7 +31,7 @@ public struct ExperimentReport: Sendable {
 
     public func summaryJSON() throws -> Data {
         func value(_ x: Double?) -> Any { x.map { $0 as Any } ?? NSNull() }
-        let iterations: [[String: Any]] = active.iterations.map {
+        let iterations: [[String: Any]] = (active?.iterations ?? []).map {
             ["iteration": $0.iteration, "labelled": $0.labelled, "predicted_single": $0.predictedSingle,
              "predicted_double": $0.predictedDouble, "precision_estimate": value($0.precisionEstimate),
              "precision_t_lower": value($0.precisionTLower), "precision_cp_lower": value($0.precisionClopperPearsonLower),
@@ -38,18 +40,19 @@ public struct ExperimentReport: Sendable {
         }
         let runs: [[String: Any]] = baseline.map {
             ["run": $0.run, "precision_single": value($0.precisionSingle), "precision_double": value($0.precisionDouble),
-             "predicted_single": $0.predictedSingle, "predicted_double": $0.predictedDouble]
+             "predicted_single": $0.predictedSingle, "predicted_double": $0.predictedDouble,
+             "true_precision_single": value($0.truePrecisionSingle), "true_precision_double": value($0.truePrecisionDouble),
+             "false_positive_kinds": $0.falsePositiveKinds.map { ["kind": $0.kind, "count": $0.count] }]
         }
-        let summary: [String: Any] = [
-            "setup": setup,
-            "active": [
+        let activeSummary: Any = active.map { active in
+            [
                 "iterations": iterations,
                 "converged_at": active.convergedAt.map { $0 as Any } ?? NSNull(),
                 "final": ["true_precision": active.finalTruePrecision, "true_recall": active.finalTrueRecall,
                           "candidates": active.candidates],
-            ] as [String: Any],
-            "baseline": ["runs": runs],
-        ]
+            ] as [String: Any]
+        } ?? NSNull()
+        let summary: [String: Any] = ["setup": setup, "active": activeSummary, "baseline": ["runs": runs]]
         return try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
     }
 
@@ -57,7 +60,7 @@ public struct ExperimentReport: Sendable {
 
     public var iterationsCSV: String {
         var lines = ["iteration,labelled,predicted_single,predicted_double,precision_estimate,precision_t_lower,precision_cp_lower,true_precision,true_recall,training_seconds,epochs"]
-        for i in active.iterations {
+        for i in active?.iterations ?? [] {
             lines.append([String(i.iteration), String(i.labelled), String(i.predictedSingle), String(i.predictedDouble),
                           i.precisionEstimate.map { String($0) } ?? "", i.precisionTLower.map { String($0) } ?? "",
                           i.precisionClopperPearsonLower.map { String($0) } ?? "", String(i.truePrecision),
@@ -67,24 +70,34 @@ public struct ExperimentReport: Sendable {
     }
 
     public var baselineCSV: String {
-        var lines = ["run,precision_single,precision_double,predicted_single,predicted_double"]
+        var lines = ["run,precision_single,precision_double,predicted_single,predicted_double,true_precision_single,true_precision_double,false_positive_kinds"]
+        func text(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for r in baseline {
-            lines.append("\(r.run),\(r.precisionSingle.map { String($0) } ?? ""),\(r.precisionDouble.map { String($0) } ?? ""),\(r.predictedSingle),\(r.predictedDouble)")
+            let kinds = CSVField.escaped(r.falsePositiveKinds.map { "\($0.kind):\($0.count)" }.joined(separator: " "))
+            lines.append("\(r.run),\(text(r.precisionSingle)),\(text(r.precisionDouble)),\(r.predictedSingle),\(r.predictedDouble),\(text(r.truePrecisionSingle)),\(text(r.truePrecisionDouble)),\(kinds)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// Both tables in Markdown, percentages with one decimal.
     public var markdown: String {
+        guard let active else { return "## Active learning\n\nSkipped (--iterations 0).\n" + baselineMarkdown }
         var text = "## Active learning\n\n| iteration | labelled | predicted single | predicted double | estimated precision % | t lower % | CP lower % | true precision % | true recall % |\n|---|---|---|---|---|---|---|---|---|\n"
         for i in active.iterations {
             text += "| \(i.iteration) | \(i.labelled) | \(i.predictedSingle) | \(i.predictedDouble) | \(Self.percent(i.precisionEstimate)) | \(Self.percent(i.precisionTLower)) | \(Self.percent(i.precisionClopperPearsonLower)) | \(Self.percent(i.truePrecision)) | \(Self.percent(i.trueRecall)) |\n"
         }
         text += "\nConverged at iteration: \(active.convergedAt.map(String.init) ?? "no")\n"
         text += "Final candidates: \(active.candidates), true precision \(Self.percent(active.finalTruePrecision)) %, true recall \(Self.percent(active.finalTrueRecall)) %\n"
-        text += "\n## Non-active baseline\n\n| run | precision single % (predicted) | precision double % (predicted) |\n|---|---|---|\n"
+        return text + baselineMarkdown
+    }
+
+    private var baselineMarkdown: String {
+        var text = "\n## Non-active baseline\n\n| run | precision single % (predicted) | precision double % (predicted) | true precision single % | true precision double % |\n|---|---|---|---|---|\n"
         for r in baseline {
-            text += "| \(r.run) | \(Self.percent(r.precisionSingle)) (\(r.predictedSingle)) | \(Self.percent(r.precisionDouble)) (\(r.predictedDouble)) |\n"
+            text += "| \(r.run) | \(Self.percent(r.precisionSingle)) (\(r.predictedSingle)) | \(Self.percent(r.precisionDouble)) (\(r.predictedDouble)) | \(Self.percent(r.truePrecisionSingle)) | \(Self.percent(r.truePrecisionDouble)) |\n"
+        }
+        for r in baseline where !r.falsePositiveKinds.isEmpty {
+            text += "\nRun \(r.run) mistook for emitters: " + r.falsePositiveKinds.map { "\($0.kind) \($0.count)" }.joined(separator: ", ") + "\n"
         }
         return text
     }
@@ -92,6 +105,8 @@ public struct ExperimentReport: Sendable {
     /// Estimated precision per iteration with its Student-t lower bound, the true precision and
     /// the stop threshold, as an SVG line chart (600 × 360).
     public var precisionPlotSVG: String {
+        let active = active ?? ExperimentRunner.ActiveResult(iterations: [], convergedAt: nil, finalTruePrecision: 0,
+                                                              finalTrueRecall: 0, candidates: 0)
         let width = 600.0, height = 360.0, left = 60.0, right = 20.0, top = 30.0, bottom = 50.0
         let count = max(active.iterations.count - 1, 1)
         func x(_ i: Int) -> Double { left + (width - left - right) * Double(i) / Double(count) }

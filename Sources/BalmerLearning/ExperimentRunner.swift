@@ -16,15 +16,19 @@ public final class ExperimentRunner {
         public var poolIDs: [String]
         public var poolTruth: [SpectrumClass]
         public var poolGroups: [Int]?
+        /// What each pool spectrum really is, when the truth says (e.g. `M-dwarf+molecular-bands`):
+        /// the baseline report counts its false positives by these.
+        public var poolKinds: [String]?
 
         public init(trainFeatures: [Float], trainLabels: [Int], poolFeatures: [Float], poolIDs: [String],
-                    poolTruth: [SpectrumClass], poolGroups: [Int]? = nil) {
+                    poolTruth: [SpectrumClass], poolGroups: [Int]? = nil, poolKinds: [String]? = nil) {
             self.trainFeatures = trainFeatures
             self.trainLabels = trainLabels
             self.poolFeatures = poolFeatures
             self.poolIDs = poolIDs
             self.poolTruth = poolTruth
             self.poolGroups = poolGroups
+            self.poolKinds = poolKinds
         }
 
         public var inputSize: Int { trainLabels.isEmpty ? 140 : trainFeatures.count / trainLabels.count }
@@ -87,6 +91,18 @@ public final class ExperimentRunner {
         public var precisionDouble: Double?
         public var predictedSingle: Int
         public var predictedDouble: Int
+        /// Precision over every prediction of the class, from the truth (the simulation knows it).
+        public var truePrecisionSingle: Double?
+        public var truePrecisionDouble: Double?
+        /// The commonest kinds (``Data/poolKinds``) among spectra predicted as targets that are not
+        /// targets, most frequent first (at most 5); empty when the kinds are unknown.
+        public var falsePositiveKinds: [KindCount]
+    }
+
+    /// A kind of pool spectrum and how many of them.
+    public struct KindCount: Sendable, Codable, Equatable {
+        public var kind: String
+        public var count: Int
     }
 
     public struct ActiveResult: Sendable, Codable {
@@ -254,10 +270,29 @@ public final class ExperimentRunner {
                 let correct = sample.filter { oracle.label(data.poolIDs[$0]) == target }.count
                 return Double(correct) / Double(sample.count)
             }
+            func truePrecision(of target: SpectrumClass) -> Double? {
+                let predicted = predictions.indices.filter { predictions[$0] == target }
+                guard !predicted.isEmpty else { return nil }
+                return Double(predicted.filter { data.poolTruth[$0] == target }.count) / Double(predicted.count)
+            }
             return BaselineRun(run: run + 1, precisionSingle: precision(of: .single), precisionDouble: precision(of: .double),
                                predictedSingle: predictions.filter { $0 == .single }.count,
-                               predictedDouble: predictions.filter { $0 == .double }.count)
+                               predictedDouble: predictions.filter { $0 == .double }.count,
+                               truePrecisionSingle: truePrecision(of: .single), truePrecisionDouble: truePrecision(of: .double),
+                               falsePositiveKinds: falsePositiveKinds(predictions))
         }
+    }
+
+    /// The commonest kinds among predicted targets that are not targets.
+    func falsePositiveKinds(_ predictions: [SpectrumClass], top: Int = 5) -> [KindCount] {
+        guard let kinds = data.poolKinds, kinds.count == predictions.count else { return [] }
+        var counts: [String: Int] = [:]
+        for (index, predicted) in predictions.enumerated() where predicted.isTarget && !data.poolTruth[index].isTarget {
+            counts[kinds[index], default: 0] += 1
+        }
+        return counts.map { KindCount(kind: $0.key, count: $0.value) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.kind < $1.kind }
+            .prefix(top).map { $0 }
     }
 
     // MARK: - Training and scoring

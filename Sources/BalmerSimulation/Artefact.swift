@@ -14,4 +14,8 @@ public enum Artefact: String, Sendable, CaseIterable, Hashable {
     case lowSNR = "low-snr"
     /// A galaxy or QSO line redshifted into 6519–6732 Å.
     case redshiftedLine = "redshifted-line"
+    /// Emission of ionised gas in the fibre (an H II region or diffuse gas in the Galactic plane)
+    /// that sky subtraction left: narrow H-alpha with [N II] 6548/6583 and [S II] 6716/6731 Å at
+    /// the gas's velocity, not the star's. The star's class is unchanged by it.
+    case nebular
 }

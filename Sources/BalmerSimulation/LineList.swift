@@ -62,9 +62,13 @@ enum LineList {
     /// Indices into ``skyLines`` of the OH lines inside the H-alpha window.
     static let skyLinesInWindow: [Int] = [4, 5, 6, 7, 8]
 
+    /// Nebular lines (vacuum) around H-alpha: [N II] 6548, 6583 and [S II] 6716, 6731 Å.
+    static let nitrogenII = (weak: 6549.86, strong: 6585.27)
+    static let sulphurII = (blue: 6718.29, red: 6732.67)
+
     /// Galaxy emission lines (vacuum) with flux ratio to H-alpha for a star-forming galaxy.
     static let galaxyEmission: [(lambda: Double, ratio: Double)] = [
-        (hAlpha, 1.0), (6549.86, 0.1), (6585.27, 0.32), (6718.29, 0.2), (6732.67, 0.15),
+        (hAlpha, 1.0), (nitrogenII.weak, 0.1), (nitrogenII.strong, 0.32), (sulphurII.blue, 0.2), (sulphurII.red, 0.15),
         (hBeta, 0.35), (4960.30, 0.2), (5008.24, 0.6), (3727.09, 0.5), (3729.88, 0.6), (6302.05, 0.04),
         (hGamma, 0.16),
     ]

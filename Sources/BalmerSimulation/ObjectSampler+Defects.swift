@@ -47,4 +47,20 @@ extension ObjectSampler {
         }
         object.artefacts.append(.skyResidual)
     }
+
+    /// Ionised gas along the line of sight: narrow H-alpha, [N II] and [S II] at the gas's
+    /// velocity (Galactic rotation, a few tens of km/s), brighter relative to faint stars.
+    func addNebula(_ object: inout SimulatedObject, rng: inout SeededGenerator) {
+        let shift = 1 + rng.normal(0, 25) / speedOfLight
+        let hAlpha = rng.logUniform(0.15, 2.0)
+        // [N II]/H-alpha: ≈ 0.3 in H II regions, up to ≈ 0.7 in diffuse gas; 6548 is a third of 6583.
+        let nitrogen = rng.uniform(0.15, 0.7) * hAlpha
+        let sulphur = rng.uniform(0.1, 0.4) * hAlpha
+        object.plan.nebularLines = [
+            (LineList.hAlpha * shift, hAlpha), (LineList.nitrogenII.weak * shift, nitrogen / 3),
+            (LineList.nitrogenII.strong * shift, nitrogen), (LineList.sulphurII.blue * shift, sulphur),
+            (LineList.sulphurII.red * shift, sulphur * rng.uniform(0.7, 1.0)),
+        ]
+        object.artefacts.append(.nebular)
+    }
 }

@@ -13,6 +13,8 @@ struct ObjectSampler: Sendable {
         static let armJoin = 0.03
         static let skyResidual = 0.04
         static let lowSNR = 0.05
+        /// Ionised gas in the fibre (stars only; LAMOST observes much of the Galactic anticentre).
+        static let nebular = 0.03
         /// Chance that a cosmic ray / dead run / sky residual is placed inside 6519–6732 Å.
         static let cosmicInWindow = 0.4
         static let deadInWindow = 0.3
@@ -50,6 +52,7 @@ struct ObjectSampler: Sendable {
         let hasJoin = survey && rng.chance(Rates.armJoin)
         let hasSky = survey && rng.chance(Rates.skyResidual)
         let lowSNR = survey && rng.chance(Rates.lowSNR)
+        let hasNebula = survey && rng.chance(Rates.nebular)
 
         // Very low S/N is decided before the object, so emitters can be made visible at that S/N.
         let lowSNRValue: Double? = lowSNR ? rng.uniform(2, 5) : nil
@@ -76,6 +79,7 @@ struct ObjectSampler: Sendable {
         if hasDead { addDeadPixels(&object, rng: &rng) }
         if hasJoin { addArmJoin(&object, rng: &rng) }
         if hasSky { addSkyResiduals(&object, rng: &rng) }
+        if hasNebula && object.subtype != "galaxy" && object.subtype != "qso" { addNebula(&object, rng: &rng) }
         object.artefacts.sort { $0.rawValue < $1.rawValue }
         return object
     }

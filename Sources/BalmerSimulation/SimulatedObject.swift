@@ -93,6 +93,8 @@ struct ArtefactPlan: Sendable {
     var armJoin: (lambda: Double, factor: Double)? = nil
     /// Sky-line residuals: observed vacuum wavelength (Å) and signed height.
     var skyLines: [(lambda: Double, height: Double)] = []
+    /// Nebular lines in the fibre: observed vacuum wavelength (Å, at the gas's velocity) and height.
+    var nebularLines: [(lambda: Double, height: Double)] = []
 }
 
 /// Every parameter of one simulated object, drawn before any pixel is computed.

@@ -96,8 +96,9 @@ struct SpectrumRenderer {
             let start = grid.lowerIndex(join.lambda)
             if start < n { for i in start..<n { flux[i] *= join.factor } }
         }
-        // Sky residuals: unresolved lines at instrumental width, in units of the reference level.
-        for sky in object.plan.skyLines {
+        // Sky residuals and nebular lines: unresolved lines at instrumental width, in units of the
+        // reference level.
+        for sky in object.plan.skyLines + object.plan.nebularLines {
             let centre = toFrame(sky.lambda)
             let sigma = grid.instrumentalSigma(at: centre)
             let range = grid.indices(from: centre - 5 * sigma, to: centre + 5 * sigma)

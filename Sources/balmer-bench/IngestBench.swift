@@ -14,8 +14,13 @@ import Logging
 ///
 /// Phase 1 (throughput): all N events are published first, then the pipeline drains the backlog;
 /// reports sustained spectra/s (first poll → last commit) and the CPU seconds the process used.
-/// Phase 2 (latency): `--rate` events/s for `--steady-seconds`; reports event-to-commit latency
-/// percentiles (Kafka message timestamp → offsets committed after the rows are durable).
+/// Phase 2 (latency and memory): `--rate` events/s for `--steady-seconds`; reports event-to-commit
+/// latency percentiles (Kafka message timestamp → offsets committed after the rows are durable)
+/// and the resident memory sampled every second (start, middle, end, maximum of the phase). The
+/// phase's events reuse `--steady-files` files under new spectrum ids, so a long soak (say 500/s
+/// for 300 s: 150,000 events) needs no 150,000 files. With `--brokers` the events go to an
+/// external cluster (e.g. `balmer kafka mock` in another process), so the broker's copy of every
+/// event is not counted in this process's memory.
 struct IngestBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
@@ -28,9 +33,14 @@ struct IngestBench: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Events per micro-batch.") var batchSize = 512
     @Option(name: .customLong("max-in-flight"), help: "Micro-batches between poll and commit.") var maxInFlight = 2
     @Option(help: "Folder for the synthetic files (kept; default: a temporary folder, removed).") var files: String?
+    @Option(name: .customLong("steady-files"), help: "Files the latency phase's events cycle through (default: one per event, at most 4000).")
+    var steadyFiles: Int?
+    @Option(help: "Bootstrap servers of a fresh external cluster with Balmer's topics (default: an in-process mock cluster).")
+    var brokers: String?
 
     func validate() throws {
         if count < 1 || rate < 1 || steadySeconds < 0 { throw ValidationError("--count and --rate must be positive") }
+        if let steadyFiles, steadyFiles < 1 { throw ValidationError("--steady-files must be positive") }
         if (ProcessInfo.processInfo.environment["BALMER_DATABASE_URL"] ?? "").isEmpty {
             throw ValidationError("no database: set BALMER_DATABASE_URL (ops/lib/pg.sh starts one)")
         }
@@ -45,26 +55,28 @@ struct IngestBench: AsyncParsableCommand {
         defer { if !keep { try? FileManager.default.removeItem(atPath: dir) } }
         let steadyCount = rate * steadySeconds
         let total = count + steadyCount
-        FileHandle.standardError.write(Data("writing \(total) gzipped LAMOST DR9 files to \(dir)…\n".utf8))
-        let paths = try Self.writeFiles(count: total, to: dir, threads: threads)
+        let cycle = steadyFiles ?? max(1, min(steadyCount, 4000))
+        FileHandle.standardError.write(Data("writing \(count + cycle) gzipped LAMOST DR9 files to \(dir)…\n".utf8))
+        let paths = try Self.writeFiles(count: count + cycle, to: dir, threads: threads)
         let model = try CNNModel(architecture: .paper(), seed: 11, info: ModelInfo(classNames: ["single", "double", "other"]))
         try model.write(to: dir + "/model.safetensors")
 
-        let cluster = try MockCluster(brokers: 1, logger: logger)
-        try cluster.createTopic(BalmerTopic.spectra, partitions: 6)
-        try cluster.createTopic(BalmerTopic.deadLetter, partitions: 1)
+        let cluster = try brokers == nil ? MockCluster(brokers: 1, logger: logger) : nil
+        try cluster?.createTopic(BalmerTopic.spectra, partitions: 6)
+        try cluster?.createTopic(BalmerTopic.deadLetter, partitions: 1)
+        let bootstrap = brokers ?? cluster?.bootstrapServers ?? ""
         let schema = "balmer_bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10)
         let url = ProcessInfo.processInfo.environment["BALMER_DATABASE_URL"] ?? ""
         let config = try DaemonConfiguration(config: ConfigReader(commandLine: [
-            "kafka.brokers": cluster.bootstrapServers, "database.url": url, "database.schema": String(schema),
+            "kafka.brokers": bootstrap, "database.url": url, "database.schema": String(schema),
             "compute.threads": "\(threads)", "ingest.batch-size": "\(batchSize)", "ingest.max-in-flight": "\(maxInFlight)",
             "ingest.max-buffered": "\(max(4096, 4 * batchSize))", "model.file": dir + "/model.safetensors",
             "kafka.session-timeout-ms": "10000", "kafka.heartbeat-interval-ms": "1000", "loop.enabled": "false",
         ]))
-        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers, clientID: "bench",
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: bootstrap, clientID: "bench",
                                                              properties: ["linger.ms": "10"]), logger: logger)
         FileHandle.standardError.write(Data("publishing \(count) events…\n".utf8))
-        try await Self.publish(paths[0..<count], producer: producer)
+        try await Self.publish(paths[0..<count].map { (Self.spectrumID(of: $0), $0) }, producer: producer)
 
         let counters = IngestCounters()
         let pipeline = try await Daemon.build(config, counters: counters, logger: logger).pipeline
@@ -100,18 +112,34 @@ struct IngestBench: AsyncParsableCommand {
         if steadyCount > 0 {
             counters.update { $0.latencies = [] }
             FileHandle.standardError.write(Data("steady phase: \(rate) events/s for \(steadySeconds) s…\n".utf8))
+            let sampler = Task {
+                var samples: [Double] = []
+                while !Task.isCancelled {
+                    samples.append(Self.currentResidentMegabytes())
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                return samples
+            }
             let start = monotonicSeconds()
             var sent = 0
             while sent < steadyCount {
                 let due = min(steadyCount, Int((monotonicSeconds() - start) * Double(rate)) + 1)
                 if due > sent {
-                    let slice = paths[(count + sent)..<(count + due)]
-                    Task { try? await Self.publish(slice, producer: producer) }
+                    let events = (sent..<due).map { n in ("spec-bench-steady-\(n)", paths[count + n % cycle]) }
+                    Task { try? await Self.publish(events, producer: producer) }
                     sent = due
                 }
                 try await Task.sleep(for: .milliseconds(10))
             }
             while counters.snapshot.consumed < total { try await Task.sleep(for: .milliseconds(20)) }
+            sampler.cancel()
+            let rss = await sampler.value
+            if let first = rss.first, let last = rss.last {
+                report.add("ingest", "rss_steady_start", first, "MB")
+                report.add("ingest", "rss_steady_middle", rss[rss.count / 2], "MB")
+                report.add("ingest", "rss_steady_end", last, "MB")
+                report.add("ingest", "rss_steady_max", rss.max() ?? last, "MB")
+            }
             let latencies = counters.snapshot.latencies.sorted()
             func percentile(_ p: Double) -> Double {
                 latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] * 1000
@@ -126,17 +154,21 @@ struct IngestBench: AsyncParsableCommand {
         pipeline.requestStop()
         try await runner.value
         await producer.shutdown()
-        cluster.shutdown()
+        cluster?.shutdown()
         let admin = try await PostgresConnection.connect(PostgresConfiguration(url: url))
         try await admin.query("SELECT set_config('balmer.schema', $1, false)", [String(schema)])
         try await admin.runScript("DO $$ BEGIN EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', current_setting('balmer.schema')); END $$")
         report.print()
     }
 
-    static func publish(_ paths: ArraySlice<String>, producer: KafkaProducer) async throws {
+    static func spectrumID(of path: String) -> String {
+        URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: ".fits.gz", with: "")
+    }
+
+    /// Publishes one event per (spectrum id, file) pair and awaits every delivery report.
+    static func publish(_ events: [(id: String, path: String)], producer: KafkaProducer) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for path in paths {
-                let id = URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: ".fits.gz", with: "")
+            for (id, path) in events {
                 group.addTask { try await producer.send(SpectrumEvent(spectrumID: id, survey: "LAMOST", release: "BENCH", location: path)) }
             }
             try await group.waitForAll()
@@ -169,6 +201,14 @@ struct IngestBench: AsyncParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Resident memory now (VmRSS of /proc/self/status), MB; 0 where /proc is missing.
+    static func currentResidentMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return 0 }
+        return kilobytes / 1024
     }
 
     static func maxResidentMegabytes() -> Double {

@@ -21,7 +21,7 @@ struct ExperimentCommand: AsyncParsableCommand {
     @Option(help: "Training set: Ondřejov dataset CSV.") var train: String?
     @Option(help: "Pool: a folder of FITS files or an Ondřejov-layout CSV.") var pool: String?
     @Option(help: "truth.csv for the pool (file, class, …).") var truth: String?
-    @Option(help: "Maximum active-learning iterations.") var iterations = 20
+    @Option(help: "Maximum active-learning iterations (0: baseline only).") var iterations = 20
     @Option(help: "Spectra queried per iteration.") var batch = 100
     @Option(help: "Precision sample per iteration.") var precisionSample = 30
     @Option(help: "Stop when the estimate reaches this precision …") var threshold = 0.8
@@ -42,7 +42,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         }
         if !synthetic, pool == nil || truth == nil { throw ValidationError("--train needs --pool and --truth") }
         if QueryStrategy(rawValue: strategy) == nil { throw ValidationError("unknown --strategy \(strategy)") }
-        if trainSize < 10 || poolSize < 100 || iterations < 1 || batch < 1 || precisionSample < 0 {
+        if trainSize < 10 || poolSize < 100 || iterations < 0 || batch < 1 || precisionSample < 0 {
             throw ValidationError("sizes must be positive (train ≥ 10, pool ≥ 100)")
         }
         if !(0...1).contains(oracleError) { throw ValidationError("--oracle-error must be within [0, 1]") }
@@ -71,7 +71,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         settings.baselineRuns = baselineRuns
         let runner = ExperimentRunner(data: data, settings: settings, logger: logger, progress: Self.show)
         let runnerBox = UncheckedBox(runner)
-        let (active, _) = try await ComputeThread.run { try runnerBox.value.runActive() }
+        let active = iterations == 0 ? nil : try await ComputeThread.run { try runnerBox.value.runActive().result }
         let baseline = try await ComputeThread.run { try runnerBox.value.runBaseline() }
         let report = ExperimentReport(active: active, baseline: baseline, setup: [
             "mode": synthetic ? "synthetic" : "given", "train_size": String(data.trainLabels.count),
@@ -126,16 +126,16 @@ struct ExperimentCommand: AsyncParsableCommand {
             guard case .success(let f) = ccd.features(of: s.spectrum) else { return nil }
             return (f, s.truth.label)
         }.compactMap { $0 }
-        let poolRows = Parallel.map(count: poolSize, threads: threads) { i -> (features: [Float], id: String, truth: SpectrumClass)? in
+        let poolRows = Parallel.map(count: poolSize, threads: threads) { i -> (features: [Float], id: String, truth: TruthRecord)? in
             let s = survey.spectrum(at: i)
             guard case .success(let f) = lamost.features(of: s.spectrum) else { return nil }
-            return (f, s.truth.file, s.truth.label)
+            return (f, s.truth.file, s.truth)
         }.compactMap { $0 }
         status("preprocessing kept \(trainRows.count) training and \(poolRows.count) pool spectra (the rest rejected)")
         return ExperimentRunner.Data(
             trainFeatures: trainRows.flatMap(\.features), trainLabels: trainRows.map(\.label.index),
-            poolFeatures: poolRows.flatMap(\.features), poolIDs: poolRows.map(\.id), poolTruth: poolRows.map(\.truth),
-            poolGroups: poolRows.map { Self.plate(of: $0.id) })
+            poolFeatures: poolRows.flatMap(\.features), poolIDs: poolRows.map(\.id), poolTruth: poolRows.map(\.truth.label),
+            poolGroups: poolRows.map { Self.plate(of: $0.id) }, poolKinds: poolRows.map { Self.kind(of: $0.truth) })
     }
 
     private func givenData(threads: Int) throws -> ExperimentRunner.Data {
@@ -148,10 +148,10 @@ struct ExperimentCommand: AsyncParsableCommand {
             trainFeatures += flux
             trainLabels.append(row.label.index)
         }
-        var byName: [String: SpectrumClass] = [:]
+        var byName: [String: TruthRecord] = [:]
         for record in try TruthCSV.read(contentsOf: truth) {
-            byName[record.file] = record.label
-            byName[ConfusionSummary.stem(record.file)] = record.label
+            byName[record.file] = record
+            byName[ConfusionSummary.stem(record.file)] = record
         }
         var rows: [(features: [Float], id: String)] = []
         if pool.hasSuffix(".csv") {
@@ -165,12 +165,19 @@ struct ExperimentCommand: AsyncParsableCommand {
                 if case .success(let f) = e.features { rows.append((f, (e.path as NSString).lastPathComponent)) }
             }
         }
+        func record(_ id: String) -> TruthRecord { (byName[id] ?? byName[ConfusionSummary.stem(id)])! }
         let known = rows.filter { byName[$0.id] ?? byName[ConfusionSummary.stem($0.id)] != nil }
         if known.count < rows.count { status("\(rows.count - known.count) pool spectra are not in the truth file: left out") }
         return ExperimentRunner.Data(
             trainFeatures: trainFeatures, trainLabels: trainLabels, poolFeatures: known.flatMap(\.features),
-            poolIDs: known.map(\.id), poolTruth: known.map { byName[$0.id] ?? byName[ConfusionSummary.stem($0.id)]! },
-            poolGroups: known.map { Self.plate(of: $0.id) })
+            poolIDs: known.map(\.id), poolTruth: known.map { record($0.id).label },
+            poolGroups: known.map { Self.plate(of: $0.id) }, poolKinds: known.map { Self.kind(of: record($0.id)) })
+    }
+
+    /// What a truth record says the spectrum is, for the baseline's false-positive counts:
+    /// its subtype and artefacts, e.g. `M-dwarf+molecular-bands+sky-residual`.
+    static func kind(of record: TruthRecord) -> String {
+        ([record.subtype.isEmpty ? record.label.rawValue : record.subtype] + record.artefacts).joined(separator: "+")
     }
 
     /// The plate (plan and spectrograph) of a LAMOST file name, as a group id for the diversity guard.

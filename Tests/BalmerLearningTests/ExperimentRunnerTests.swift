@@ -42,7 +42,8 @@ import Testing
             truth.append(kind == 0 ? .single : kind == 1 ? .double : .other)
         }
         return ExperimentRunner.Data(trainFeatures: train, trainLabels: labels, poolFeatures: pool, poolIDs: ids,
-                                     poolTruth: truth, poolGroups: (0..<600).map { $0 % 7 })
+                                     poolTruth: truth, poolGroups: (0..<600).map { $0 % 7 },
+                                     poolKinds: (0..<600).map { i in i % 20 < 2 ? "emitter" : i % 4 == 0 ? "edge-bump" : "flat" })
     }
 
     static func settings() -> ExperimentRunner.Settings {
@@ -86,14 +87,37 @@ import Testing
         #expect(runs.map(\.run) == [1, 2])
         for run in runs {
             for precision in [run.precisionSingle, run.precisionDouble].compactMap({ $0 }) { #expect((0...1).contains(precision)) }
+            // The truth-based precision and the false-positive kinds account for every predicted target.
+            let truePositives = (run.truePrecisionSingle ?? 0) * Double(run.predictedSingle)
+                + (run.truePrecisionDouble ?? 0) * Double(run.predictedDouble)
+            let falsePositives = run.predictedSingle + run.predictedDouble - Int(truePositives.rounded())
+            #expect(run.falsePositiveKinds.map(\.count).reduce(0, +) == falsePositives)
+            #expect(run.falsePositiveKinds.allSatisfy { ["edge-bump", "flat"].contains($0.kind) && $0.count > 0 })
+            #expect(run.falsePositiveKinds.map(\.count) == run.falsePositiveKinds.map(\.count).sorted(by: >))
         }
+    }
+
+    @Test func baselineOnlyReportSaysActiveLearningWasSkipped() throws {
+        let run = ExperimentRunner.BaselineRun(
+            run: 1, precisionSingle: 0.02, precisionDouble: 0.01, predictedSingle: 900, predictedDouble: 300,
+            truePrecisionSingle: 0.03, truePrecisionDouble: nil,
+            falsePositiveKinds: [.init(kind: "A+nebular", count: 700), .init(kind: "M-dwarf,odd", count: 100)])
+        let report = ExperimentReport(active: nil, baseline: [run], setup: [:])
+        #expect(report.markdown.contains("Skipped"))
+        #expect(report.markdown.contains("Run 1 mistook for emitters: A+nebular 700, M-dwarf,odd 100"))
+        #expect(report.baselineCSV.contains(",0.03,,\"A+nebular:700 M-dwarf,odd:100\"\n"))
+        let summary = try JSONSerialization.jsonObject(with: report.summaryJSON()) as! [String: Any]
+        #expect(summary["active"] is NSNull)
+        let runs = try #require((summary["baseline"] as? [String: Any])?["runs"] as? [[String: Any]])
+        #expect((runs.first?["false_positive_kinds"] as? [[String: Any]])?.first?["count"] as? Int == 700)
     }
 
     @Test func reportWritesTheDocumentedKeys() throws {
         let runner = ExperimentRunner(data: Self.data(), settings: Self.settings())
         let (active, _) = try runner.runActive()
         let report = ExperimentReport(active: active, baseline: [
-            .init(run: 1, precisionSingle: 0.1, precisionDouble: nil, predictedSingle: 5, predictedDouble: 0),
+            .init(run: 1, precisionSingle: 0.1, precisionDouble: nil, predictedSingle: 5, predictedDouble: 0,
+                  truePrecisionSingle: 0.2, truePrecisionDouble: nil, falsePositiveKinds: []),
         ], setup: ["mode": "test"])
         let directory = NSTemporaryDirectory() + "balmer-report-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }

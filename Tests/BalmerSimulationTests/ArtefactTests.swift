@@ -15,6 +15,8 @@ import Testing
             (.cosmicRay, ObjectSampler.Rates.cosmicRay), (.deadPixels, ObjectSampler.Rates.deadPixels),
             (.armJoin, ObjectSampler.Rates.armJoin), (.skyResidual, ObjectSampler.Rates.skyResidual),
             (.lowSNR, ObjectSampler.Rates.lowSNR),
+            // Stars only: galaxies and QSOs (4 % of the pool) carry no nebula.
+            (.nebular, ObjectSampler.Rates.nebular * (1 - 0.04 * ClassMix.survey.other)),
         ]
         for (artefact, rate) in rates {
             #expect(rate >= 0.01 && rate <= 0.08, "a few per cent")
@@ -33,7 +35,7 @@ import Testing
         var inWindowCosmics = 0
         for i in 0..<1200 {
             let t = sim.truth(at: i)
-            let interesting = t.artefacts.contains { ["cosmic-ray", "dead-pixels", "arm-join", "sky-residual"].contains($0) }
+            let interesting = t.artefacts.contains { ["cosmic-ray", "dead-pixels", "arm-join", "sky-residual", "nebular"].contains($0) }
             guard interesting else { continue }
             let s = sim.spectrum(at: i).spectrum
             let (w, model, object) = sim.noiselessFlux(at: i)
@@ -67,8 +69,23 @@ import Testing
                 #expect(differs)
                 checked.insert("sky-residual")
             }
+            if t.artefacts.contains("nebular") {
+                // Narrow H-alpha and [N II] 6583 at the gas's velocity (within ±150 km/s of rest).
+                let clean = { var o = object; o.plan.nebularLines = []; return o }()
+                var rng = SeededGenerator(seed: 0, stream: 0, index: 0)
+                let grid = SimulationGrid(wavelength: w, frame: .vacuum, resolvingPower: 1800)
+                let base = SpectrumRenderer(kind: .lamostDR9).render(clean, on: grid, noise: false, rng: &rng).flux
+                let near = w.indices.filter { abs(w[$0] - 6564.61) < 3.5 }
+                #expect(near.contains { model[$0] - base[$0] > 0.04 * abs(base[$0]) })
+                let lines = object.plan.nebularLines
+                #expect(lines.count == 5 && abs(lines[0].lambda - 6564.61) < 3.3)
+                // [N II] 6583 within 0.15–0.7 of H-alpha, 6548 a third of it.
+                #expect(lines[2].height >= 0.15 * lines[0].height && lines[2].height <= 0.7 * lines[0].height)
+                #expect(abs(lines[1].height * 3 - lines[2].height) < 1e-9)
+                checked.insert("nebular")
+            }
         }
-        #expect(checked.count == 4, "checked \(checked)")
+        #expect(checked.count == 5, "checked \(checked)")
         #expect(inWindowCosmics >= 1)
     }
 
