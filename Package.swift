@@ -46,7 +46,7 @@ let package = Package(
             name: "BalmerFITS",
             dependencies: ["BalmerCore", "CFITSIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        // Balmer's own AVX-512 GEMM micro-kernel for the convolutions (C with intrinsics, chosen
+        // Balmer's own AVX-512 and AVX2 GEMM micro-kernels for the convolutions (C with intrinsics, chosen
         // at run time; not a library shim).
         .target(name: "CConvKernel"),
         // 1-D CNN on OpenBLAS: knows nothing of spectra.

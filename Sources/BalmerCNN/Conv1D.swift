@@ -1,5 +1,3 @@
-internal import CConvKernel
-
 /// 1-D convolution, stride 1, 'same' zero padding, bias and optional ReLU, on padded
 /// channels-last buffers (see ``ActivationShape``).
 ///
@@ -31,11 +29,11 @@ enum Conv1D {
     static func forward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                         relu: Bool, threads: Int, splitColumns: Bool = false,
-                        packed: UnsafePointer<Float>? = nil) {
+                        packed: UnsafePointer<Float>? = nil, kernelLevel: Int = ConvKernel.chosenLevel) {
         let h = s.kernel / 2
         if let packed, s.cin > 1 {
             kernelForward(s, input: input, packed: packed, bias: bias, output: output, relu: relu,
-                          threads: threads, splitColumns: splitColumns)
+                          threads: threads, splitColumns: splitColumns, level: kernelLevel)
             return
         }
         if s.cin == 1 {
@@ -76,21 +74,20 @@ enum Conv1D {
         epilogue(s, output: output, bias: bias, relu: relu, threads: threads)
     }
 
-    /// Rows per call of Balmer's kernel (its micro-tile height), the unit of the row split.
-    static let kernelRows = 14
     /// Output columns per packed weight panel.
     static let kernelPanel = 32
 
-    /// The forward pass on Balmer's AVX-512 kernel (`ConvKernel.h`) with `packed` weights
-    /// (``PackedConvWeights``): one GEMM over every buffer row with overlapping input windows
-    /// (`lda = cin`), bias and ReLU applied in registers; rows split over threads (or, for tiny
-    /// batches, the weight panels). Then the pad rows are cleared.
+    /// The forward pass on Balmer's kernel of `level` (2: AVX-512, 1: AVX2 + FMA; see
+    /// ``ConvKernel`` and `ConvKernel.h`) with `packed` weights (``PackedConvWeights``): one GEMM
+    /// over every buffer row with overlapping input windows (`lda = cin`), bias and ReLU applied
+    /// in registers; rows split over threads in whole register tiles (or, for tiny batches, the
+    /// weight panels). Then the pad rows are cleared.
     static func kernelForward(_ s: Shape, input: UnsafePointer<Float>, packed: UnsafePointer<Float>,
                               bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                              relu: Bool, threads: Int, splitColumns: Bool) {
+                              relu: Bool, threads: Int, splitColumns: Bool, level: Int) {
         let h = s.kernel / 2, depth = s.kernel * s.cin
         let a = input + (s.pad - h) * s.cin, c = output + s.pad * s.cout
-        let rows = s.gemmRows, cin = s.cin, cout = s.cout, flag: Int32 = relu ? 1 : 0
+        let rows = s.gemmRows, cin = s.cin, cout = s.cout, kernelRows = ConvKernel.rows(level: level)
         if splitColumns {
             let panels = (cout + kernelPanel - 1) / kernelPanel
             let parts = ParallelLoop.chunkCount(panels, threads: threads)
@@ -99,8 +96,9 @@ enum Conv1D {
                     let range = ParallelLoop.range(of: part, count: panels, chunks: parts)
                     let first = range.lowerBound * kernelPanel
                     let width = min(cout, range.upperBound * kernelPanel) - first
-                    balmer_conv_gemm(Int32(rows), Int32(width), Int32(depth), a, Int32(cin), packed + first * depth,
-                                     bias + first, flag, c + first, Int32(cout))
+                    ConvKernel.gemm(level: level, m: rows, n: width, k: depth, a: a, lda: cin,
+                                    packed: packed + first * depth, bias: bias + first, relu: relu,
+                                    c: c + first, ldc: cout)
                 }
             }
         } else {
@@ -108,8 +106,8 @@ enum Conv1D {
             ParallelLoop.chunks(blocks, threads: threads) { blockRange, _ in
                 let first = blockRange.lowerBound * kernelRows
                 let count = min(rows, blockRange.upperBound * kernelRows) - first
-                balmer_conv_gemm(Int32(count), Int32(cout), Int32(depth), a + first * cin, Int32(cin), packed,
-                                 bias, flag, c + first * cout, Int32(cout))
+                ConvKernel.gemm(level: level, m: count, n: cout, k: depth, a: a + first * cin, lda: cin,
+                                packed: packed, bias: bias, relu: relu, c: c + first * cout, ldc: cout)
             }
         }
         zeroPadRows(s, output: output, threads: threads)

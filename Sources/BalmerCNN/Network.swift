@@ -8,11 +8,12 @@ enum Network {
     /// Runs the layers on the first `batch` samples of stage 0 and writes softmax probabilities
     /// to `workspace.probabilities` (`[batch][classes]`). In training, dropout masks are drawn
     /// from `rng`; otherwise dropout is the identity.
-    /// `packed`, when given, holds `parameters`' conv weights packed for Balmer's kernel, which
-    /// then runs those layers instead of OpenBLAS.
+    /// `packed`, when given, holds `parameters`' conv weights packed for Balmer's kernel (of
+    /// `packed.level`), which then runs those layers instead of OpenBLAS.
     static func forward(_ ws: Workspace, parameters: UnsafePointer<Float>, batch: Int,
                         rng: inout SeededGenerator, threads: Int, packed: PackedConvWeights? = nil) {
         let plan = ws.plan
+        let level = packed?.level ?? 0
         // Tiny inference batches: single-threaded BLAS (thread hand-offs cost more than the
         // work); the dense layers split their GEMVs over `threads` themselves, and so do the
         // conv layers on OpenBLAS (output columns). On Balmer's kernel the convs of a tiny batch
@@ -37,7 +38,8 @@ enum Network {
                         for i in 0..<ws.convLayers {
                             layerForward(ws, i, parameters: parameters, x: ws.pointer(stage: i, start: start, worker: worker),
                                          y: ws.pointer(stage: i + 1, start: start, worker: worker), batch: n,
-                                         maskStart: start, rng: &local, threads: 1, packed: packed?[i])
+                                         maskStart: start, rng: &local, threads: 1, packed: packed?[i],
+                                         kernelLevel: level)
                         }
                     }
                 }
@@ -51,7 +53,7 @@ enum Network {
                     layerForward(ws, i, parameters: parameters, x: ws.pointer(stage: i, start: start),
                                  y: ws.pointer(stage: i + 1, start: start), batch: n, maskStart: start, rng: &rng,
                                  threads: tiny && packed != nil ? 1 : threads, splitColumns: tiny && packed == nil,
-                                 packed: packed?[i])
+                                 packed: packed?[i], kernelLevel: level)
                 }
                 start += n
             }
@@ -67,7 +69,7 @@ enum Network {
     static func layerForward(_ ws: Workspace, _ i: Int, parameters: UnsafePointer<Float>,
                              x xm: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int,
                              maskStart: Int, rng: inout SeededGenerator, threads: Int, splitColumns: Bool = false,
-                             packed: UnsafePointer<Float>? = nil) {
+                             packed: UnsafePointer<Float>? = nil, kernelLevel: Int = ConvKernel.chosenLevel) {
         let layer = ws.plan.layers[i], pad = ws.plan.pad
         let x = UnsafePointer(xm)
         switch layer.op {
@@ -76,7 +78,7 @@ enum Network {
                                  cin: layer.input.channels, cout: layer.output.channels, kernel: kernel)
             Conv1D.forward(s, input: x, weight: parameters + layer.weightOffset,
                            bias: parameters + layer.biasOffset, output: y, relu: true, threads: threads,
-                           splitColumns: splitColumns, packed: packed)
+                           splitColumns: splitColumns, packed: packed, kernelLevel: kernelLevel)
         case let .maxPool(size):
             let s = MaxPool1D.Shape(batch: batch, inLength: layer.input.length,
                                     channels: layer.input.channels, size: size, pad: pad)

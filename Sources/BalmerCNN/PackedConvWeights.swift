@@ -1,18 +1,24 @@
 internal import CConvKernel
 
-/// The convolution weights of a model packed for Balmer's AVX-512 kernel (column panels of 32,
-/// see `ConvKernel.h`), one buffer per conv layer with more than one input channel. Made once
-/// per set of parameters (a ``Predictor`` at start, a training step before its forward pass).
+/// The convolution weights of a model packed for Balmer's conv kernels (``ConvKernel``; column
+/// panels of 32, see `ConvKernel.h`, the same for AVX-512 and AVX2), one buffer per conv layer
+/// with more than one input channel, and the kernel level that runs them. Made once per set of
+/// parameters (a ``Predictor`` at start, a training step before its forward pass).
 final class PackedConvWeights {
-    /// Whether this CPU runs the kernel (and `BALMER_CNN_KERNEL` is not `blas`); read once.
-    static let available = balmer_conv_kernel_available() == 1
+    /// Whether a kernel runs the convolutions in this process (``ConvKernel/chosenLevel`` above
+    /// 0: the CPU has AVX2 + FMA or AVX-512 and `BALMER_CNN_KERNEL` is not `blas`); read once.
+    static let available = ConvKernel.chosenLevel > 0
 
+    /// The kernel that runs these weights: 2 (AVX-512) or 1 (AVX2 + FMA).
+    let level: Int
     private(set) var buffers: [UnsafeMutablePointer<Float>?]
     private let plan: NetworkPlan
 
-    /// Nil when the kernel is unavailable on this CPU.
-    init?(plan: NetworkPlan) {
-        guard Self.available else { return nil }
+    /// Weights for the kernel of `level` (by default the process's ``ConvKernel/chosenLevel``);
+    /// nil when that is 0 or this CPU cannot run it.
+    init?(plan: NetworkPlan, level: Int = ConvKernel.chosenLevel) {
+        guard level > 0, ConvKernel.supported(level) else { return nil }
+        self.level = level
         self.plan = plan
         buffers = plan.layers.map { layer in
             guard case let .conv(kernel) = layer.op, layer.input.channels > 1 else { return nil }
@@ -48,8 +54,9 @@ final class PackedConvWeights {
 }
 
 extension BLASCore {
-    /// What runs the forward convolutions (inference, and training's forward pass): "balmer-avx512" (``PackedConvWeights``) or "openblas".
-    public static var convolutions: String { PackedConvWeights.available ? "balmer-avx512" : "openblas" }
+    /// What runs the forward convolutions (inference, and training's forward pass): Balmer's
+    /// kernel, "balmer-avx512" or "balmer-avx2" (``PackedConvWeights``), or "openblas".
+    public static var convolutions: String { ConvKernel.name(level: ConvKernel.chosenLevel) }
 
     /// One line for logs: threads, OpenBLAS's kernel set and what runs the convolutions.
     public static func computeSummary(threads: Int) -> String {

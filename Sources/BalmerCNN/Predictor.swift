@@ -39,7 +39,7 @@ public final class Predictor {
     /// Threads for the engine's own loops; OpenBLAS is set to the same count.
     public let threads: Int
     private let workspace: Workspace
-    /// The model's conv weights for Balmer's AVX-512 kernel (nil where it does not run).
+    /// The model's conv weights for Balmer's conv kernel (AVX-512 or AVX2; nil where none runs).
     private let packed: PackedConvWeights?
 
     public init(model: CNNModel, maxBatch: Int = 256, threads: Int = ComputeThreads.default) {

@@ -1,14 +1,21 @@
 #include "ConvKernel.h"
 
-#include <immintrin.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PANEL 32
 #define ROWS 14
+#define ROWS2 6
+#define HALF 16
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define BALMER_X86 1
+#include <immintrin.h>
+#endif
 
 int balmer_cpu_vector_level(void) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#ifdef BALMER_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
         && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd")) return 2;
@@ -17,15 +24,36 @@ int balmer_cpu_vector_level(void) {
     return 0;
 }
 
-int balmer_conv_kernel_available(void) {
-    const char *choice = getenv("BALMER_CNN_KERNEL");
-    if (choice != NULL && strcmp(choice, "blas") == 0) return 0;
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+int balmer_conv_kernel_supported(int level) {
+    if (level == 0) return 1;
+#ifdef BALMER_X86
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? 1 : 0;
-#else
-    return 0;
+    if (level == 1) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+    if (level == 2) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma") ? 1 : 0;
 #endif
+    return 0;
+}
+
+int balmer_conv_kernel_level(void) {
+    int best = balmer_conv_kernel_supported(2) ? 2 : balmer_conv_kernel_supported(1) ? 1 : 0;
+    const char *choice = getenv("BALMER_CNN_KERNEL");
+    if (choice == NULL) return best;
+    if (strcmp(choice, "blas") == 0) return 0;
+    if (strcmp(choice, "avx2") == 0 && balmer_conv_kernel_supported(1)) return 1;
+    if (strcmp(choice, "avx512") == 0 && balmer_conv_kernel_supported(2)) return 2;
+    return best;
+}
+
+int balmer_conv_kernel_available(void) {
+    return balmer_conv_kernel_level() > 0 ? 1 : 0;
+}
+
+int balmer_conv_kernel_rows(int level) {
+    switch (level) {
+        case 2: return ROWS;
+        case 1: return ROWS2;
+        default: return 1;
+    }
 }
 
 size_t balmer_conv_packed_count(int k, int n) {
@@ -46,7 +74,9 @@ void balmer_conv_pack(const float *w, int k, int n, int ldw, float *packed) {
     }
 }
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#ifdef BALMER_X86
+
+// ---- AVX-512F: ROWS x 32 per register tile -------------------------------------------------
 
 #define TARGET __attribute__((target("avx512f,fma")))
 
@@ -136,20 +166,153 @@ static TARGET void gemm_avx512(int m, int n, int k, const float *a, int lda, con
     }
 }
 
-void balmer_conv_gemm(int m, int n, int k, const float *a, int lda, const float *packed,
-                      const float *bias, int relu, float *c, int ldc) {
-    float *block = aligned_alloc(64, ((size_t)k * ROWS * sizeof(float) + 63) / 64 * 64);
+// ---- AVX2 + FMA: ROWS2 x 16 per register tile ------------------------------------------------
+
+#define TARGET2 __attribute__((target("avx2,fma")))
+
+// `rows` (1...ROWS2) output rows by one half panel: columns [0, width) of the 16 starting at
+// `half` (a 32-wide packed panel plus 0 or 16), `width` in 1...16. 2 * ROWS2 accumulators + 2
+// weight vectors + 1 broadcast = 15 of the 16 ymm registers. `block` holds the rows' inputs
+// transposed, [k][ROWS2]. The packed panel is zero beyond n, so the loads stay inside it; the
+// bias is read and C written only for the `width` valid columns (masked when width < 16).
+static inline __attribute__((always_inline)) TARGET2 void
+tile2(const int rows, int k, const float *block, const float *half, const float *bias,
+      int relu, float *c, int ldc, int width) {
+    __m256 acc0[ROWS2], acc1[ROWS2];
+    _Pragma("clang loop unroll(full)")
+    for (int i = 0; i < rows; i++) {
+        acc0[i] = _mm256_setzero_ps();
+        acc1[i] = _mm256_setzero_ps();
+    }
+    const float *ap = block;
+    const float *bp = half;
+    for (int p = 0; p < k; p++, ap += ROWS2, bp += PANEL) {
+        __m256 b0 = _mm256_loadu_ps(bp);
+        __m256 b1 = _mm256_loadu_ps(bp + 8);
+        _Pragma("clang loop unroll(full)")
+        for (int i = 0; i < rows; i++) {
+            __m256 x = _mm256_broadcast_ss(ap + i);
+            acc0[i] = _mm256_fmadd_ps(x, b0, acc0[i]);
+            acc1[i] = _mm256_fmadd_ps(x, b1, acc1[i]);
+        }
+    }
+    __m256 zero = _mm256_setzero_ps();
+    if (width == HALF) {
+        __m256 bias0 = _mm256_loadu_ps(bias);
+        __m256 bias1 = _mm256_loadu_ps(bias + 8);
+        _Pragma("clang loop unroll(full)")
+        for (int i = 0; i < rows; i++) {
+            __m256 y0 = _mm256_add_ps(acc0[i], bias0);
+            __m256 y1 = _mm256_add_ps(acc1[i], bias1);
+            if (relu) {
+                y0 = _mm256_max_ps(y0, zero);
+                y1 = _mm256_max_ps(y1, zero);
+            }
+            _mm256_storeu_ps(c + (size_t)i * ldc, y0);
+            _mm256_storeu_ps(c + (size_t)i * ldc + 8, y1);
+        }
+    } else {
+        // Lane l of a mask is all ones when column l (or 8 + l) is below width.
+        __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(width), lane);
+        __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(width - 8), lane);
+        __m256 bias0 = _mm256_maskload_ps(bias, mask0);
+        __m256 bias1 = _mm256_maskload_ps(bias + 8, mask1);
+        _Pragma("clang loop unroll(full)")
+        for (int i = 0; i < rows; i++) {
+            __m256 y0 = _mm256_add_ps(acc0[i], bias0);
+            __m256 y1 = _mm256_add_ps(acc1[i], bias1);
+            if (relu) {
+                y0 = _mm256_max_ps(y0, zero);
+                y1 = _mm256_max_ps(y1, zero);
+            }
+            _mm256_maskstore_ps(c + (size_t)i * ldc, mask0, y0);
+            _mm256_maskstore_ps(c + (size_t)i * ldc + 8, mask1, y1);
+        }
+    }
+}
+
+static TARGET2 __attribute__((noinline)) void
+full_tile2(int k, const float *block, const float *half, const float *bias, int relu, float *c, int ldc,
+           int width) {
+    tile2(ROWS2, k, block, half, bias, relu, c, ldc, width);
+}
+
+static TARGET2 __attribute__((noinline)) void
+tail_tile2(int rows, int k, const float *block, const float *half, const float *bias, int relu, float *c,
+           int ldc, int width) {
+    switch (rows) {
+#define CASE(r) case r: tile2(r, k, block, half, bias, relu, c, ldc, width); break;
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5)
+#undef CASE
+        default: break;
+    }
+}
+
+static TARGET2 void gemm_avx2(int m, int n, int k, const float *a, int lda, const float *packed,
+                              const float *bias, int relu, float *c, int ldc, float *block) {
+    int panels = (n + PANEL - 1) / PANEL;
+    // As for AVX-512: rows outer (their transposed inputs stay in L1), panels and their two
+    // halves inner (the packed weight streams from L2).
+    for (int r = 0; r < m; r += ROWS2) {
+        int rows = m - r < ROWS2 ? m - r : ROWS2;
+        const float *ar = a + (size_t)r * lda;
+        for (int i = 0; i < rows; i++) {
+            const float *row = ar + (size_t)i * lda;
+            for (int p = 0; p < k; p++) block[(size_t)p * ROWS2 + i] = row[p];
+        }
+        float *cr = c + (size_t)r * ldc;
+        for (int q = 0; q < panels; q++) {
+            const float *panel = packed + (size_t)q * k * PANEL;
+            for (int h = 0; h < PANEL / HALF; h++) {
+                int first = q * PANEL + h * HALF;
+                if (first >= n) break;
+                int width = n - first < HALF ? n - first : HALF;
+                if (rows == ROWS2) {
+                    full_tile2(k, block, panel + h * HALF, bias + first, relu, cr + first, ldc, width);
+                } else {
+                    tail_tile2(rows, k, block, panel + h * HALF, bias + first, relu, cr + first, ldc, width);
+                }
+            }
+        }
+    }
+}
+
+void balmer_conv_gemm_level(int level, int m, int n, int k, const float *a, int lda, const float *packed,
+                            const float *bias, int relu, float *c, int ldc) {
+    if ((level != 1 && level != 2) || !balmer_conv_kernel_supported(level)) abort();
+    if (m <= 0 || n <= 0) return;
+    int rows = level == 2 ? ROWS : ROWS2;
+    size_t bytes = ((size_t)(k > 0 ? k : 1) * rows * sizeof(float) + 63) / 64 * 64;
+    float *block = aligned_alloc(64, bytes);
     if (block == NULL) abort();
-    gemm_avx512(m, n, k, a, lda, packed, bias, relu, c, ldc, block);
+    if (level == 2) {
+        gemm_avx512(m, n, k, a, lda, packed, bias, relu, c, ldc, block);
+    } else {
+        gemm_avx2(m, n, k, a, lda, packed, bias, relu, c, ldc, block);
+    }
     free(block);
 }
 
 #else
 
-void balmer_conv_gemm(int m, int n, int k, const float *a, int lda, const float *packed,
-                      const float *bias, int relu, float *c, int ldc) {
-    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)bias; (void)relu; (void)c; (void)ldc;
+void balmer_conv_gemm_level(int level, int m, int n, int k, const float *a, int lda, const float *packed,
+                            const float *bias, int relu, float *c, int ldc) {
+    (void)level; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)bias; (void)relu; (void)c;
+    (void)ldc;
     abort();
 }
 
 #endif
+
+void balmer_conv_gemm(int m, int n, int k, const float *a, int lda, const float *packed,
+                      const float *bias, int relu, float *c, int ldc) {
+    // The process's level, read once (a race only computes the same value twice).
+    static atomic_int cached = -1;
+    int level = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (level < 0) {
+        level = balmer_conv_kernel_level();
+        atomic_store_explicit(&cached, level, memory_order_relaxed);
+    }
+    balmer_conv_gemm_level(level, m, n, k, a, lda, packed, bias, relu, c, ldc);
+}

@@ -39,20 +39,28 @@ import Testing
         #expect(ref.contains { $0 == 0 } && ref.contains { $0 > 0 }, "ReLU exercised both ways")
     }
 
+    static let kernelCases = convCases + [ConvCase(n: 3, length: 35, cin: 64, cout: 70, kernel: 3, pad: 1, threads: 2),
+                                          ConvCase(n: 2, length: 13, cin: 17, cout: 33, kernel: 3, pad: 1, threads: 1)]
+
     /// Balmer's AVX-512 kernel (packed weights, overlapping windows, fused bias + ReLU) against
     /// the same reference, row- and panel-split, with row counts that leave partial tiles and
-    /// column counts that leave partial panels. Where the CPU lacks AVX-512 the kernel must
-    /// refuse to run (no packed weights), and the OpenBLAS path is what the other test checks.
-    @Test(arguments: convCases + [ConvCase(n: 3, length: 35, cin: 64, cout: 70, kernel: 3, pad: 1, threads: 2),
-                                  ConvCase(n: 2, length: 13, cin: 17, cout: 33, kernel: 3, pad: 1, threads: 1)],
-          [false, true])
-    func convKernelMatchesNaiveLoop(_ c: ConvCase, splitColumns: Bool) throws {
+    /// column counts that leave partial panels.
+    @Test(.enabled(if: ConvKernel.supported(2), "this CPU lacks AVX-512F: the AVX-512 kernel cannot run here"),
+          arguments: kernelCases, [false, true])
+    func convAVX512KernelMatchesNaiveLoop(_ c: ConvCase, splitColumns: Bool) throws {
+        try checkKernel(c, splitColumns: splitColumns, level: 2)
+    }
+
+    /// The same for the AVX2 + FMA kernel (6-row tiles, 16-column halves of the same panels).
+    @Test(.enabled(if: ConvKernel.supported(1), "this CPU lacks AVX2 + FMA: the AVX2 kernel cannot run here"),
+          arguments: kernelCases, [false, true])
+    func convAVX2KernelMatchesNaiveLoop(_ c: ConvCase, splitColumns: Bool) throws {
+        try checkKernel(c, splitColumns: splitColumns, level: 1)
+    }
+
+    func checkKernel(_ c: ConvCase, splitColumns: Bool, level: Int) throws {
         let plan = try NetworkPlan(Architecture.paper())
-        guard PackedConvWeights.available else {
-            #expect(PackedConvWeights(plan: plan) == nil)
-            return
-        }
-        #expect(PackedConvWeights(plan: plan) != nil)
+        #expect(PackedConvWeights(plan: plan, level: level)?.level == level)
         guard c.cin > 1 else { return }  // the first layer's direct loop is the same on both paths
         let x = TestData.random(c.n * c.length * c.cin, seed: 11)
         let w = TestData.random(c.kernel * c.cin * c.cout, seed: 12)
@@ -63,7 +71,7 @@ import Testing
         var py = [Float](repeating: .nan, count: c.n * (c.length + 2 * c.pad) * c.cout)
         let s = Conv1D.Shape(batch: c.n, length: c.length, pad: c.pad, cin: c.cin, cout: c.cout, kernel: c.kernel)
         Conv1D.forward(s, input: px, weight: w, bias: b, output: &py, relu: true, threads: c.threads,
-                       splitColumns: splitColumns, packed: packed)
+                       splitColumns: splitColumns, packed: packed, kernelLevel: level)
         let (y, padsZero) = TestData.unpadded(py, n: c.n, length: c.length, channels: c.cout, pad: c.pad)
         let ref = Reference.conv(x.map(Double.init), n: c.n, length: c.length, cin: c.cin, cout: c.cout,
                                  kernel: c.kernel, weight: w.map(Double.init), bias: b.map(Double.init), relu: true)

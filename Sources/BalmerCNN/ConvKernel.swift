@@ -1,0 +1,36 @@
+internal import CConvKernel
+
+/// Balmer's own GEMM micro-kernels for the forward convolutions (`Sources/CConvKernel`), by
+/// level: 2 = AVX-512F, 1 = AVX2 + FMA, 0 = none (OpenBLAS runs the convolutions). Both kernels
+/// read the same packed weights (``PackedConvWeights``).
+enum ConvKernel {
+    /// The level this process uses: the best the CPU runs unless `BALMER_CNN_KERNEL` says `blas`
+    /// (0), `avx2` (1, also on an AVX-512 CPU) or `avx512` (2); read once.
+    static let chosenLevel = Int(balmer_conv_kernel_level())
+
+    /// Whether this CPU runs the kernel of `level` (level 0 always "runs").
+    static func supported(_ level: Int) -> Bool { balmer_conv_kernel_supported(Int32(level)) == 1 }
+
+    /// Rows of `level`'s register tile, the unit of the row split over threads.
+    static func rows(level: Int) -> Int { Int(balmer_conv_kernel_rows(Int32(level))) }
+
+    /// What `level` is called in logs: "balmer-avx512", "balmer-avx2" or "openblas".
+    static func name(level: Int) -> String {
+        switch level {
+        case 2: "balmer-avx512"
+        case 1: "balmer-avx2"
+        default: "openblas"
+        }
+    }
+
+    /// `c = act(bias + a·W)` for `m` rows (row `r` of `a` is the `k` floats at `a + r·lda`, rows
+    /// may overlap) and columns `0..<n` of the packed panels at `packed`; see `ConvKernel.h`.
+    /// `level` must be 1 or 2 and ``supported(_:)``.
+    @inline(__always)
+    static func gemm(level: Int, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                     packed: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+                     c: UnsafeMutablePointer<Float>, ldc: Int) {
+        balmer_conv_gemm_level(Int32(level), Int32(m), Int32(n), Int32(k), a, Int32(lda), packed, bias,
+                               relu ? 1 : 0, c, Int32(ldc))
+    }
+}

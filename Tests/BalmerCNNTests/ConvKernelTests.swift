@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+@testable import BalmerCNN
+
+/// Balmer's conv GEMM kernels called directly (AVX2 + FMA and AVX-512 against a double-precision
+/// loop over awkward sizes, nothing written outside `m × n`), the kernel choice, and whole
+/// forward passes on the AVX2 kernel against OpenBLAS. A kernel's tests are skipped, with the
+/// reason shown, only on a CPU that cannot run it.
+@Suite struct ConvKernelTests {
+    static let avx2 = ConvKernel.supported(1)
+    static let avx512 = ConvKernel.supported(2)
+
+    /// Depths and row strides: k = 1; overlapping rows (lda < k, as in a convolution, lda = cin);
+    /// disjoint rows with a gap (lda > k).
+    static let depths: [(k: Int, lda: Int)] = [(1, 1), (12, 4), (15, 5), (40, 43)]
+    static let columns = [1, 15, 16, 17, 31, 32, 33, 64, 100]
+
+    struct Outcome {
+        var values: [Float]
+        var worst = 0.0
+        var mismatches = 0
+        var writesOutside = 0
+    }
+
+    /// Runs `level`'s kernel on seeded data with C (`ldc = n + 3`, one spare row) filled with NaN
+    /// and compares rows `< m`, columns `< n` with the double loop; counts every other entry of C
+    /// that is no longer NaN.
+    static func run(level: Int, m: Int, n: Int, k: Int, lda: Int, relu: Bool, seed: UInt64) -> Outcome {
+        let a = TestData.random((m - 1) * lda + k, seed: seed)
+        let w = TestData.random(k * n, seed: seed + 1)
+        let bias = TestData.random(n, seed: seed + 2, scale: 0.5)
+        var packed = [Float](repeating: .nan, count: PackedConvWeights.count(kernel: 1, cin: k, cout: n))
+        packed.withUnsafeMutableBufferPointer { PackedConvWeights.pack(w, kernel: 1, cin: k, cout: n, into: $0.baseAddress!) }
+        let ldc = n + 3
+        var c = [Float](repeating: .nan, count: (m + 1) * ldc)
+        c.withUnsafeMutableBufferPointer { out in
+            ConvKernel.gemm(level: level, m: m, n: n, k: k, a: a, lda: lda, packed: packed, bias: bias,
+                            relu: relu, c: out.baseAddress!, ldc: ldc)
+        }
+        var outcome = Outcome(values: c)
+        for r in 0...m {
+            for j in 0..<ldc {
+                let v = c[r * ldc + j]
+                guard r < m, j < n else {
+                    if !v.isNaN { outcome.writesOutside += 1 }
+                    continue
+                }
+                var sum = Double(bias[j])
+                for p in 0..<k { sum += Double(a[r * lda + p]) * Double(w[p * n + j]) }
+                if relu { sum = max(sum, 0) }
+                let d = abs(Double(v) - sum)
+                if !(d <= 1e-5 + 1e-5 * abs(sum)) { outcome.mismatches += 1 }
+                outcome.worst = max(outcome.worst, d.isNaN ? .infinity : d)
+            }
+        }
+        return outcome
+    }
+
+    static func checkSizes(level: Int, m: Int, relu: Bool) {
+        for n in columns {
+            for (k, lda) in depths {
+                let o = run(level: level, m: m, n: n, k: k, lda: lda, relu: relu, seed: UInt64(m * 1000 + n * 10 + k))
+                #expect(o.mismatches == 0, "level \(level) m \(m) n \(n) k \(k) lda \(lda) relu \(relu): max diff \(o.worst)")
+                #expect(o.writesOutside == 0, "level \(level) m \(m) n \(n) k \(k) lda \(lda): \(o.writesOutside) writes outside m × n")
+            }
+        }
+    }
+
+    @Test(.enabled(if: avx2, "this CPU lacks AVX2 + FMA: the AVX2 kernel cannot run here"),
+          arguments: [1, 5, 6, 7, 13], [false, true])
+    func avx2KernelMatchesDoubleLoop(m: Int, relu: Bool) {
+        Self.checkSizes(level: 1, m: m, relu: relu)
+    }
+
+    @Test(.enabled(if: avx512, "this CPU lacks AVX-512F: the AVX-512 kernel cannot run here"),
+          arguments: [1, 5, 13, 14, 15, 29], [false, true])
+    func avx512KernelMatchesDoubleLoop(m: Int, relu: Bool) {
+        Self.checkSizes(level: 2, m: m, relu: relu)
+    }
+
+    /// Both kernels add the same products in the same order (one FMA per depth step, then the
+    /// bias), so where both run their results are identical.
+    @Test(.enabled(if: avx2 && avx512, "this CPU does not run both kernels"))
+    func avx2AndAVX512AgreeExactly() {
+        for (m, n) in [(29, 100), (7, 33), (1, 17)] {
+            let x = Self.run(level: 1, m: m, n: n, k: 40, lda: 8, relu: true, seed: 77)
+            let y = Self.run(level: 2, m: m, n: n, k: 40, lda: 8, relu: true, seed: 77)
+            #expect(x.values.elementsEqual(y.values) { $0 == $1 || ($0.isNaN && $1.isNaN) }, "m \(m) n \(n)")
+        }
+    }
+
+    /// The level follows the CPU and `BALMER_CNN_KERNEL`, and packed weights exist exactly for
+    /// the levels the CPU runs.
+    @Test func kernelChoiceFollowsCPUAndEnvironment() throws {
+        let best = Self.avx512 ? 2 : Self.avx2 ? 1 : 0
+        let expected = switch ProcessInfo.processInfo.environment["BALMER_CNN_KERNEL"] {
+        case "blas": 0
+        case "avx2": Self.avx2 ? 1 : best
+        default: best
+        }
+        #expect(ConvKernel.chosenLevel == expected)
+        #expect(PackedConvWeights.available == (expected > 0))
+        #expect(BLASCore.convolutions == ["openblas", "balmer-avx2", "balmer-avx512"][expected])
+        #expect(ConvKernel.supported(0))
+        #expect(ConvKernel.rows(level: 1) == 6 && ConvKernel.rows(level: 2) == 14)
+        let plan = try NetworkPlan(Architecture.paper())
+        #expect(PackedConvWeights(plan: plan, level: 0) == nil)
+        for level in [1, 2] {
+            let packed = PackedConvWeights(plan: plan, level: level)
+            #expect((packed != nil) == ConvKernel.supported(level))
+            #expect(packed.map { $0.level == level } ?? true)
+        }
+        #expect(PackedConvWeights(plan: plan)?.level == (expected > 0 ? expected : nil))
+    }
+
+    /// Conv layers with partial panels and halves (20, 37, 70 filters), pad 2 from the kernel of 5.
+    static let wide = Architecture(
+        inputLength: 40,
+        layers: [.conv(kernel: 3, filters: 20), .conv(kernel: 5, filters: 37), .maxPool(size: 2),
+                 .conv(kernel: 3, filters: 70), .maxPool(size: 4), .dense(units: 10), .dropout(rate: 0.5)],
+        classes: 3)
+
+    struct ForwardCase: Sendable, CustomStringConvertible {
+        var batch: Int, chunk: Int, workers: Int, training: Bool
+        var description: String { "batch \(batch) chunk \(chunk) workers \(workers)\(training ? " training" : "")" }
+    }
+
+    /// The tiny-batch path (one thread), the row split over threads, the data-parallel workers
+    /// and a training forward pass (same dropout masks from the same seed).
+    @Test(.enabled(if: avx2, "this CPU lacks AVX2 + FMA: the AVX2 kernel cannot run here"),
+          arguments: [ForwardCase(batch: 1, chunk: 64, workers: 1, training: false),
+                      ForwardCase(batch: 9, chunk: 64, workers: 1, training: false),
+                      ForwardCase(batch: 9, chunk: 4, workers: 2, training: false),
+                      ForwardCase(batch: 6, chunk: 64, workers: 1, training: true)])
+    func networkForwardOnAVX2MatchesOpenBLAS(_ c: ForwardCase) throws {
+        let model = try CNNModel(architecture: Self.wide, seed: 31,
+                                 info: ModelInfo(classNames: ["a", "b", "c"], created: Date(timeIntervalSince1970: 0)))
+        let x = TestData.random(c.batch * 40, seed: 32)
+        let packed = try #require(PackedConvWeights(plan: model.plan, level: 1))
+        #expect(packed.level == 1)
+        model.parameters.withUnsafeBufferPointer { packed.pack($0.baseAddress!) }
+        let classes = 3, logitsIndex = model.plan.layers.count
+        func forward(_ packed: PackedConvWeights?) -> (logits: [Float], probabilities: [Float]) {
+            let ws = Workspace(plan: model.plan, capacity: c.batch, training: c.training,
+                               chunk: c.chunk, workers: c.workers)
+            x.withUnsafeBufferPointer { f in for i in 0..<c.batch { ws.setInput(slot: i, from: f.baseAddress! + i * 40) } }
+            var rng = SeededGenerator(seed: 33)
+            model.parameters.withUnsafeBufferPointer { p in
+                Network.forward(ws, parameters: p.baseAddress!, batch: c.batch, rng: &rng, threads: 2, packed: packed)
+            }
+            return (Array(UnsafeBufferPointer(start: ws.activations[logitsIndex], count: c.batch * classes)),
+                    Array(UnsafeBufferPointer(start: ws.probabilities, count: c.batch * classes)))
+        }
+        let blas = forward(nil), avx2 = forward(packed)
+        let (okLogits, worstLogits) = TestData.close(avx2.logits, blas.logits.map(Double.init), atol: 1e-5, rtol: 1e-5)
+        let (okProbabilities, worstProbabilities) = TestData.close(avx2.probabilities, blas.probabilities.map(Double.init),
+                                                                  atol: 1e-5, rtol: 1e-5)
+        #expect(okLogits, "logits: max diff \(worstLogits)")
+        #expect(okProbabilities, "probabilities: max diff \(worstProbabilities)")
+        #expect(Set(blas.logits).count > 1, "the network computes something")
+    }
+}
