@@ -31,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // balmerd's run loop: a ServiceGroup (graceful shutdown on SIGTERM/SIGINT, SIGHUP as a signal sequence).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Layered configuration (command line, environment, credentials directory, JSON file) behind
+        // BalmerService's ConfigReader. Trait: the swift-log access logger (secrets redacted) only;
+        // ConfigReader's doc comment says why its JSON and command-line providers are not used.
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["Logging"]),
     ],
     targets: [
         // System-library shims: each is imported by exactly one Swift target.
@@ -89,6 +93,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: strict),
         .executableTarget(
