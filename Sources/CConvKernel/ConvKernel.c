@@ -121,6 +121,14 @@ tile(const int rows, int k, const float *block, const float *panel, const float 
     }
 }
 
+/// Copies `rows` rows of k floats (row i at a + i * lda) into block transposed: block[p * stride + i].
+static inline void transpose_rows(const float *a, int rows, int k, int lda, float *block, int stride) {
+    for (int i = 0; i < rows; i++) {
+        const float *row = a + (size_t)i * lda;
+        for (int p = 0; p < k; p++) block[(size_t)p * stride + i] = row[p];
+    }
+}
+
 static TARGET __attribute__((noinline)) void
 full_tile(int k, const float *block, const float *panel, const float *bias, int relu, float *c, int ldc,
           __mmask16 mask0, __mmask16 mask1) {
@@ -147,10 +155,7 @@ static TARGET void gemm_avx512(int m, int n, int k, const float *a, int lda, con
     for (int r = 0; r < m; r += ROWS) {
         int rows = m - r < ROWS ? m - r : ROWS;
         const float *ar = a + (size_t)r * lda;
-        for (int i = 0; i < rows; i++) {
-            const float *row = ar + (size_t)i * lda;
-            for (int p = 0; p < k; p++) block[(size_t)p * ROWS + i] = row[p];
-        }
+        transpose_rows(ar, rows, k, lda, block, ROWS);
         float *cr = c + (size_t)r * ldc;
         for (int q = 0; q < panels; q++) {
             int width = n - q * PANEL < PANEL ? n - q * PANEL : PANEL;
@@ -257,10 +262,7 @@ static TARGET2 void gemm_avx2(int m, int n, int k, const float *a, int lda, cons
     for (int r = 0; r < m; r += ROWS2) {
         int rows = m - r < ROWS2 ? m - r : ROWS2;
         const float *ar = a + (size_t)r * lda;
-        for (int i = 0; i < rows; i++) {
-            const float *row = ar + (size_t)i * lda;
-            for (int p = 0; p < k; p++) block[(size_t)p * ROWS2 + i] = row[p];
-        }
+        transpose_rows(ar, rows, k, lda, block, ROWS2);
         float *cr = c + (size_t)r * ldc;
         for (int q = 0; q < panels; q++) {
             const float *panel = packed + (size_t)q * k * PANEL;
