@@ -126,6 +126,17 @@ enum Conv1D {
         }
     }
 
+    /// Clears columns `columns` of the `pad` rows before and after every sample of `output`, on
+    /// the calling thread (one member's share of a split conv).
+    static func zeroPadRows(_ s: Shape, output: UnsafeMutablePointer<Float>, columns: Range<Int>) {
+        let cout = s.cout, rps = s.rowsPerSample
+        for n in 0..<s.batch {
+            for r in 0..<rps where r < s.pad || r >= s.pad + s.length {
+                (output + (n * rps + r) * cout + columns.lowerBound).update(repeating: 0, count: columns.count)
+            }
+        }
+    }
+
     /// Rows of `rows` in phase `phase` (offsets `phase, phase + kernel, …` from its start).
     @inline(__always)
     static func phaseRows(_ rows: Range<Int>, phase: Int, kernel: Int) -> Int {

@@ -43,6 +43,21 @@ enum Dense {
         }
     }
 
+    /// The forward pass of a tiny batch for output columns `columns` only (one GEMV per sample
+    /// over those columns' weights, then bias and ReLU), on the calling thread: one member's
+    /// share in ``Network/tinyForward(_:parameters:batch:team:packed:)``.
+    static func forwardColumns(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                               relu: Bool, columns: Range<Int>) {
+        let first = columns.lowerBound
+        for n in 0..<s.batch {
+            let row = output + n * s.units + first
+            sgemvTransposed(rows: s.features, cols: columns.count, a: weight + first, lda: s.units,
+                            x: input + n * s.inStride, y: row)
+            VectorLoops.addBias(row, bias + first, count: columns.count, relu: relu)
+        }
+    }
+
     /// Backward pass: masks `dOutput` in place by the ReLU derivative when `relu`, overwrites
     /// `dWeight` and `dBias`, and the valid features of `dInput` when given (strided like the
     /// input; the floats between samples are left untouched).

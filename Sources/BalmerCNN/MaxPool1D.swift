@@ -31,6 +31,27 @@ enum MaxPool1D {
         }
     }
 
+    /// The forward pass for channels `channels` only, on the calling thread (one member's share
+    /// in ``Network/tinyForward(_:parameters:batch:team:packed:)``).
+    static func forward(_ s: Shape, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                        channels: Range<Int>) {
+        let c = s.channels, pad = s.pad, first = channels.lowerBound, width = channels.count
+        let inStride = (s.inLength + 2 * pad) * c, outStride = (s.outLength + 2 * pad) * c
+        for n in 0..<s.batch {
+            let x = input + n * inStride + pad * c + first
+            let y = output + n * outStride + first
+            for r in 0..<(2 * pad + s.outLength) where r < pad || r >= pad + s.outLength {
+                (y + r * c).update(repeating: 0, count: width)
+            }
+            for i in 0..<s.outLength {
+                let row = y + (pad + i) * c
+                let window = x + i * s.size * c
+                row.update(from: window, count: width)
+                for t in 1..<max(1, s.size) { VectorLoops.maxInto(row, window + t * c, count: width) }
+            }
+        }
+    }
+
     /// Routes each output gradient to the first maximum of its window; every other input
     /// position (including rows dropped by the floor and pad rows) gets zero.
     static func backward(_ s: Shape, input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,

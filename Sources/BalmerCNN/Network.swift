@@ -9,15 +9,25 @@ enum Network {
     /// to `workspace.probabilities` (`[batch][classes]`). In training, dropout masks are drawn
     /// from `rng`; otherwise dropout is the identity.
     /// `packed`, when given, holds `parameters`' conv weights packed for Balmer's kernel (of
-    /// `packed.level`), which then runs those layers instead of OpenBLAS.
+    /// `packed.level`), which then runs those layers instead of OpenBLAS. With `packed` and a
+    /// `team` of more than one thread, tiny inference batches run on the team
+    /// (``tinyForward(_:parameters:batch:team:packed:)``).
     static func forward(_ ws: Workspace, parameters: UnsafePointer<Float>, batch: Int,
-                        rng: inout SeededGenerator, threads: Int, packed: PackedConvWeights? = nil) {
+                        rng: inout SeededGenerator, threads: Int, packed: PackedConvWeights? = nil,
+                        team: SpinTeam? = nil) {
         let plan = ws.plan
+        if let team, let packed, team.size > 1, !ws.training, batch <= Dense.gemvBatchLimit {
+            BLASThreads.set(1)
+            defer { BLASThreads.set(threads) }
+            tinyForward(ws, parameters: parameters, batch: batch, team: team, packed: packed)
+            return
+        }
         let level = packed?.level ?? 0
         // Tiny inference batches: single-threaded BLAS (thread hand-offs cost more than the
         // work); the dense layers split their GEMVs over `threads` themselves, and so do the
-        // conv layers on OpenBLAS (output columns). On Balmer's kernel the convs of a tiny batch
-        // run on one thread: splitting them cost more than it saved (batch 1: 0.97 → 0.69 ms).
+        // conv layers on OpenBLAS (output columns). On Balmer's kernel without a team the convs
+        // of a tiny batch run on one thread: splitting them with GCD cost more than it saved
+        // (batch 1: 0.97 → 0.69 ms); the spinning team above is what makes the split pay.
         let tiny = !ws.training && batch <= Dense.gemvBatchLimit && threads > 1
         if tiny { BLASThreads.set(1) }
         defer { if tiny { BLASThreads.set(threads) } }

@@ -29,7 +29,9 @@ public struct Prediction: Sendable, Equatable {
 ///
 /// Batches are cut into chunks of 32 spectra that `threads` workers run through the conv stack
 /// with single-threaded BLAS (cache-resident, no BLAS thread hand-offs); the dense layers run on
-/// the whole batch with `threads` BLAS threads. OpenBLAS's thread count is process-wide, so
+/// the whole batch with `threads` BLAS threads. Batches of one or two spectra (latency) run on a
+/// team of `threads` spinning threads owned by the predictor, each layer's columns split over
+/// them (``SpinTeam``; on Balmer's conv kernel only). OpenBLAS's thread count is process-wide, so
 /// predictors running concurrently on several threads work correctly but slow each other.
 /// Results are deterministic for a given `threads` and `maxBatch`.
 public final class Predictor {
@@ -41,6 +43,9 @@ public final class Predictor {
     private let workspace: Workspace
     /// The model's conv weights for Balmer's conv kernel (AVX-512 or AVX2; nil where none runs).
     private let packed: PackedConvWeights?
+    /// Threads for tiny batches (``Dense/gemvBatchLimit`` samples or fewer) on Balmer's kernel,
+    /// made on the first such batch.
+    private var team: SpinTeam?
 
     public init(model: CNNModel, maxBatch: Int = 256, threads: Int = ComputeThreads.default) {
         self.model = model
@@ -51,6 +56,8 @@ public final class Predictor {
         if let packed { model.parameters.withUnsafeBufferPointer { packed.pack($0.baseAddress!) } }
         BLASThreads.set(self.threads)
     }
+
+    deinit { team?.stop() }
 
     /// Probabilities `[count][classes]` for `features` holding `count` samples of
     /// `architecture.inputSize` floats each (already preprocessed).
@@ -86,10 +93,13 @@ public final class Predictor {
     func run(_ samples: UnsafePointer<Float>, count: Int) {
         let size = model.architecture.inputSize
         for i in 0..<count { workspace.setInput(slot: i, from: samples + i * size) }
+        if team == nil, packed != nil, threads > 1, count <= Dense.gemvBatchLimit {
+            team = SpinTeam(size: threads)
+        }
         var rng = SeededGenerator(seed: 0)
         model.parameters.withUnsafeBufferPointer { p in
             Network.forward(workspace, parameters: p.baseAddress!, batch: count, rng: &rng, threads: threads,
-                            packed: packed)
+                            packed: packed, team: team)
         }
     }
 }

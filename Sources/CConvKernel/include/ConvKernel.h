@@ -63,6 +63,14 @@ void balmer_conv_gemm_level(int level, int m, int n, int k, const float *a, int 
 void balmer_conv_gemm(int m, int n, int k, const float *a, int lda, const float *packed,
                       const float *bias, int relu, float *c, int ldc);
 
+/// A spin-wait hint (x86 PAUSE): lets the core save power and the sibling hyperthread run while
+/// a thread waits for another (see SpinTeam.swift). A no-op elsewhere.
+static inline void balmer_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,100 @@
+extension Network {
+    /// The inference forward pass of a tiny batch (at most ``Dense/gemvBatchLimit`` samples) on
+    /// a ``SpinTeam``, for latency: every layer's output columns (conv weight panels of 32,
+    /// dense units) are split over the members, so each streams only its share of the weights,
+    /// and a max-pool right after a conv pools the channels its member computed. The first conv (one input channel, a few microseconds) and the last dense layer
+    /// (K columns) run on member 0. Single-threaded BLAS inside (the caller sets it).
+    ///
+    /// Each conv output element is computed by the same kernel over the same depth as on one
+    /// thread, and the dense GEMVs are split as in ``Dense/forward(_:input:weight:bias:output:relu:threads:)``
+    /// for `team.size` threads, so the results are identical to the forward pass without a team
+    /// at that thread count (OpenBLAS's GEMV may round the last bit differently for another
+    /// split). Results in `workspace.probabilities`.
+    static func tinyForward(_ ws: Workspace, parameters: UnsafePointer<Float>, batch: Int, team: SpinTeam,
+                            packed: PackedConvWeights) {
+        let plan = ws.plan, pad = plan.pad, layers = plan.layers, level = packed.level
+        team.run { member in
+            var i = 0
+            while i < layers.count {
+                let layer = layers[i]
+                let x = UnsafePointer(ws.activations[i]), y = ws.activations[i + 1]
+                switch layer.op {
+                case let .conv(kernel):
+                    let s = Conv1D.Shape(batch: batch, length: layer.input.length, pad: pad,
+                                         cin: layer.input.channels, cout: layer.output.channels, kernel: kernel)
+                    var pool: MaxPool1D.Shape?
+                    if i + 1 < layers.count, case let .maxPool(size) = layers[i + 1].op {
+                        pool = MaxPool1D.Shape(batch: batch, inLength: s.length, channels: s.cout, size: size, pad: pad)
+                    }
+                    let columns: Range<Int>
+                    if let weights = packed[i], s.cin > 1 {
+                        columns = share(of: s.cout, unit: Conv1D.kernelPanel, member)
+                        if !columns.isEmpty {
+                            let depth = kernel * s.cin, h = kernel / 2
+                            ConvKernel.gemm(level: level, m: s.gemmRows, n: columns.count, k: depth,
+                                            a: x + (pad - h) * s.cin, lda: s.cin,
+                                            packed: weights + columns.lowerBound * depth,
+                                            bias: parameters + layer.biasOffset + columns.lowerBound, relu: true,
+                                            c: y + pad * s.cout + columns.lowerBound, ldc: s.cout)
+                            Conv1D.zeroPadRows(s, output: y, columns: columns)
+                        }
+                    } else {
+                        columns = member.rank == 0 ? 0..<s.cout : 0..<0
+                        if member.rank == 0 {
+                            Conv1D.forward(s, input: x, weight: parameters + layer.weightOffset,
+                                           bias: parameters + layer.biasOffset, output: y, relu: true, threads: 1)
+                        }
+                    }
+                    member.sync()
+                    if let pool {
+                        // The pool writes the conv's input buffer (ping-pong), hence after the
+                        // barrier; each member pools the channels it computed.
+                        if !columns.isEmpty {
+                            MaxPool1D.forward(pool, input: UnsafePointer(y), output: ws.activations[i + 2],
+                                              channels: columns)
+                        }
+                        member.sync()
+                        i += 1
+                    }
+                case let .maxPool(size):
+                    if member.rank == 0 {
+                        let s = MaxPool1D.Shape(batch: batch, inLength: layer.input.length,
+                                                channels: layer.input.channels, size: size, pad: pad)
+                        MaxPool1D.forward(s, input: x, output: y, threads: 1)
+                    }
+                    member.sync()
+                case let .dense(relu):
+                    let units = layer.output.channels
+                    // As the GEMV split of Dense.forward: parts of at least 64 units.
+                    let parts = ParallelLoop.chunkCount(units, threads: member.size, minimumPerChunk: 64)
+                    let columns = member.rank < parts
+                        ? ParallelLoop.range(of: member.rank, count: units, chunks: parts) : 0..<0
+                    if !columns.isEmpty {
+                        let s = Dense.Shape(batch: batch, features: layer.input.features, units: units,
+                                            inStride: layer.input.stride(pad: pad))
+                        Dense.forwardColumns(s, input: x + layer.input.offset(pad: pad),
+                                             weight: parameters + layer.weightOffset,
+                                             bias: parameters + layer.biasOffset, output: y, relu: relu,
+                                             columns: columns)
+                    }
+                    member.sync()
+                case .dropout:
+                    break  // identity in inference; the stage aliases its input
+                }
+                i += 1
+            }
+        }
+        SoftmaxCrossEntropy.softmax(batch: batch, classes: plan.architecture.classes,
+                                    logits: ws.activations[layers.count], probabilities: ws.probabilities)
+    }
+
+    /// Member `member`'s contiguous share of `count` columns, cut in whole `unit`s (the last
+    /// share ends at `count`); empty for members beyond the number of units.
+    static func share(of count: Int, unit: Int, _ member: SpinTeam.Member) -> Range<Int> {
+        let units = (count + unit - 1) / unit
+        let parts = min(member.size, units)
+        guard member.rank < parts else { return 0..<0 }
+        let r = ParallelLoop.range(of: member.rank, count: units, chunks: parts)
+        return (r.lowerBound * unit)..<min(count, r.upperBound * unit)
+    }
+}
