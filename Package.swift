@@ -51,8 +51,9 @@ let package = Package(
             dependencies: ["BalmerCore", "CFITSIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Balmer's own AVX-512 and AVX2 GEMM micro-kernels for the convolutions (C with intrinsics, chosen
-        // at run time; not a library shim).
-        .target(name: "CConvKernel"),
+        // at run time; not a library shim). Optimised in debug builds too: at -O0 every intrinsic
+        // spills to memory and the debug daemon the integration tests start trains 30x slower.
+        .target(name: "CConvKernel", cSettings: [.unsafeFlags(["-O2"])]),
         // 1-D CNN on OpenBLAS: knows nothing of spectra.
         .target(
             name: "BalmerCNN",
