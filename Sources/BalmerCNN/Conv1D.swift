@@ -115,22 +115,19 @@ enum Conv1D {
 
     /// Clears the `pad` rows before and after every sample of `output`.
     static func zeroPadRows(_ s: Shape, output: UnsafeMutablePointer<Float>, threads: Int) {
-        let cout = s.cout, pad = s.pad, length = s.length, rps = s.rowsPerSample
-        guard pad > 0 else { return }
+        guard s.pad > 0 else { return }
         ParallelLoop.chunks(s.batch, threads: threads, minimumPerChunk: 64) { samples, _ in
-            for n in samples {
-                let base = output + n * rps * cout
-                base.update(repeating: 0, count: pad * cout)
-                (base + (pad + length) * cout).update(repeating: 0, count: pad * cout)
-            }
+            zeroPadRows(s, output: output, samples: samples, columns: 0..<s.cout)
         }
     }
 
-    /// Clears columns `columns` of the `pad` rows before and after every sample of `output`, on
-    /// the calling thread (one member's share of a split conv).
-    static func zeroPadRows(_ s: Shape, output: UnsafeMutablePointer<Float>, columns: Range<Int>) {
+    /// Clears columns `columns` of the `pad` rows before and after samples `samples` of
+    /// `output`, on the calling thread (a chunk of the threaded pass, or one member's share of a
+    /// split conv).
+    static func zeroPadRows(_ s: Shape, output: UnsafeMutablePointer<Float>, samples: Range<Int>,
+                            columns: Range<Int>) {
         let cout = s.cout, rps = s.rowsPerSample
-        for n in 0..<s.batch {
+        for n in samples {
             for r in 0..<rps where r < s.pad || r >= s.pad + s.length {
                 (output + (n * rps + r) * cout + columns.lowerBound).update(repeating: 0, count: columns.count)
             }

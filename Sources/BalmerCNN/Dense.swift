@@ -20,20 +20,17 @@ enum Dense {
                         relu: Bool, threads: Int) {
         if s.batch <= gemvBatchLimit {
             // Split the output columns over threads: each streams its part of the weights.
-            let parts = ParallelLoop.chunkCount(s.units, threads: threads, minimumPerChunk: 64)
+            let parts = gemvParts(units: s.units, threads: threads)
             ParallelLoop.chunks(parts, threads: parts) { range, _ in
                 for part in range {
-                    let cols = ParallelLoop.range(of: part, count: s.units, chunks: parts)
-                    for n in 0..<s.batch {
-                        sgemvTransposed(rows: s.features, cols: cols.count, a: weight + cols.lowerBound, lda: s.units,
-                                        x: input + n * s.inStride, y: output + n * s.units + cols.lowerBound)
-                    }
+                    forwardColumns(s, input: input, weight: weight, bias: bias, output: output, relu: relu,
+                                   columns: ParallelLoop.range(of: part, count: s.units, chunks: parts))
                 }
             }
-        } else {
-            sgemm(m: s.batch, n: s.units, k: s.features, a: input, lda: s.inStride,
-                  b: weight, ldb: s.units, beta: 0, c: output, ldc: s.units)
+            return
         }
+        sgemm(m: s.batch, n: s.units, k: s.features, a: input, lda: s.inStride,
+              b: weight, ldb: s.units, beta: 0, c: output, ldc: s.units)
         let u = s.units
         ParallelLoop.chunks(s.batch, threads: threads, minimumPerChunk: 16) { rows, _ in
             for n in rows {
@@ -43,9 +40,16 @@ enum Dense {
         }
     }
 
+    /// How many parts the GEMVs of a tiny batch split `units` output columns into over
+    /// `threads` threads: parts of at least 64 units.
+    static func gemvParts(units: Int, threads: Int) -> Int {
+        ParallelLoop.chunkCount(units, threads: threads, minimumPerChunk: 64)
+    }
+
     /// The forward pass of a tiny batch for output columns `columns` only (one GEMV per sample
-    /// over those columns' weights, then bias and ReLU), on the calling thread: one member's
-    /// share in ``Network/tinyForward(_:parameters:batch:team:packed:)``.
+    /// over those columns' weights, then bias and ReLU), on the calling thread: one part of the
+    /// split in ``forward(_:input:weight:bias:output:relu:threads:)``, or one member's share in
+    /// ``Network/tinyForward(_:parameters:batch:team:packed:)``.
     static func forwardColumns(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                relu: Bool, columns: Range<Int>) {

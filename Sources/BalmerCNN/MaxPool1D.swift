@@ -13,31 +13,19 @@ enum MaxPool1D {
 
     static func forward(_ s: Shape, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                         threads: Int) {
-        let c = s.channels, pad = s.pad
-        let inStride = (s.inLength + 2 * pad) * c, outStride = (s.outLength + 2 * pad) * c
         ParallelLoop.chunks(s.batch, threads: threads) { samples, _ in
-            for n in samples {
-                let x = input + n * inStride + pad * c
-                let y = output + n * outStride
-                y.update(repeating: 0, count: pad * c)
-                (y + (pad + s.outLength) * c).update(repeating: 0, count: pad * c)
-                for i in 0..<s.outLength {
-                    let row = y + (pad + i) * c
-                    let first = x + i * s.size * c
-                    row.update(from: first, count: c)
-                    for t in 1..<max(1, s.size) { VectorLoops.maxInto(row, first + t * c, count: c) }
-                }
-            }
+            forward(s, input: input, output: output, samples: samples, channels: 0..<s.channels)
         }
     }
 
-    /// The forward pass for channels `channels` only, on the calling thread (one member's share
-    /// in ``Network/tinyForward(_:parameters:batch:team:packed:)``).
+    /// The forward pass of samples `samples`, channels `channels` only, on the calling thread
+    /// (a chunk of the threaded pass, or one member's share in
+    /// ``Network/tinyForward(_:parameters:batch:team:packed:)``).
     static func forward(_ s: Shape, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                        channels: Range<Int>) {
+                        samples: Range<Int>, channels: Range<Int>) {
         let c = s.channels, pad = s.pad, first = channels.lowerBound, width = channels.count
         let inStride = (s.inLength + 2 * pad) * c, outStride = (s.outLength + 2 * pad) * c
-        for n in 0..<s.batch {
+        for n in samples {
             let x = input + n * inStride + pad * c + first
             let y = output + n * outStride + first
             for r in 0..<(2 * pad + s.outLength) where r < pad || r >= pad + s.outLength {

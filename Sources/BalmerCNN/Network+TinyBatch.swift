@@ -36,7 +36,7 @@ extension Network {
                                             packed: weights + columns.lowerBound * depth,
                                             bias: parameters + layer.biasOffset + columns.lowerBound, relu: true,
                                             c: y + pad * s.cout + columns.lowerBound, ldc: s.cout)
-                            Conv1D.zeroPadRows(s, output: y, columns: columns)
+                            Conv1D.zeroPadRows(s, output: y, samples: 0..<batch, columns: columns)
                         }
                     } else {
                         columns = member.rank == 0 ? 0..<s.cout : 0..<0
@@ -51,7 +51,7 @@ extension Network {
                         // barrier; each member pools the channels it computed.
                         if !columns.isEmpty {
                             MaxPool1D.forward(pool, input: UnsafePointer(y), output: ws.activations[i + 2],
-                                              channels: columns)
+                                              samples: 0..<batch, channels: columns)
                         }
                         member.sync()
                         i += 1
@@ -65,8 +65,7 @@ extension Network {
                     member.sync()
                 case let .dense(relu):
                     let units = layer.output.channels
-                    // As the GEMV split of Dense.forward: parts of at least 64 units.
-                    let parts = ParallelLoop.chunkCount(units, threads: member.size, minimumPerChunk: 64)
+                    let parts = Dense.gemvParts(units: units, threads: member.size)
                     let columns = member.rank < parts
                         ? ParallelLoop.range(of: member.rank, count: units, chunks: parts) : 0..<0
                     if !columns.isEmpty {

@@ -44,7 +44,6 @@ final class SpinTeam: @unchecked Sendable {
     /// The current job; written by the caller before the generation bump (release), read by
     /// the helpers after seeing it (acquire).
     private var job: ((Member) -> Void)?
-    private var helpers: [Thread] = []
     private let exited = Atomic<Int>(0)
 
     init(size: Int) {
@@ -55,7 +54,6 @@ final class SpinTeam: @unchecked Sendable {
             let thread = Thread { [self] in helperLoop(rank: rank) }
             thread.stackSize = 1 << 20
             thread.name = "balmer-team-\(rank)"
-            helpers.append(thread)
             thread.start()
         }
     }
@@ -83,7 +81,6 @@ final class SpinTeam: @unchecked Sendable {
         wakeSleepers()
         while exited.load(ordering: .acquiring) < size - 1 { sched_yield() }
         job = nil
-        helpers = []
     }
 
     private func wakeSleepers() {
