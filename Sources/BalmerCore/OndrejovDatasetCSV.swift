@@ -125,6 +125,15 @@ public enum OndrejovDatasetCSV {
     /// dataset grid). Every row's flux must have one value per wavelength.
     public static func write(_ rows: [OndrejovDatasetRow], wavelengths: [Double], to path: String)
         throws(OndrejovDatasetCSVError) {
+        let out = try text(of: rows, wavelengths: wavelengths)
+        do { try Data(out.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw .io(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    /// The CSV text ``write(_:wavelengths:to:)`` writes, which ``parse(_:path:)`` reads back.
+    public static func text(of rows: [OndrejovDatasetRow], wavelengths: [Double])
+        throws(OndrejovDatasetCSVError) -> String {
         var out = ""
         out.reserveCapacity(rows.count * wavelengths.count * 10 + 1024)
         out += (["id", "label"] + metadataColumns).joined(separator: ",")
@@ -139,9 +148,7 @@ public enum OndrejovDatasetCSV {
             for v in row.flux { out += "," + (v.isNaN ? "" : "\(v)") }
             out += "\n"
         }
-        do { try Data(out.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw .io(path: path, reason: error.localizedDescription)
-        }
+        return out
     }
 }
 
