@@ -23,6 +23,22 @@ enum ConvKernel {
         }
     }
 
+    /// Whether the dense layers of tiny batches run on Balmer's GEMV (``denseGEMV``) rather than
+    /// OpenBLAS's: whenever this process uses one of Balmer's conv kernels (both need AVX2 + FMA).
+    /// Balmer's GEMV takes no part in OpenBLAS's process-wide thread count, which another thread's
+    /// training or scoring may change at any moment, and its results do not depend on the split.
+    static let denseGEMVAvailable = chosenLevel >= 1
+
+    /// `y = act(bias + x·W)` for `samples` rows of `x` (`ldx` apart, `k` floats) and the `n`
+    /// columns of the row-major `W` at `w` (`ldw` floats per row); see `balmer_dense_gemv` in
+    /// `ConvKernel.h`. Only when ``denseGEMVAvailable``.
+    @inline(__always)
+    static func denseGEMV(samples: Int, n: Int, k: Int, x: UnsafePointer<Float>, ldx: Int, w: UnsafePointer<Float>,
+                          ldw: Int, bias: UnsafePointer<Float>, relu: Bool, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        balmer_dense_gemv(Int32(samples), Int32(n), Int32(k), x, Int32(ldx), w, Int32(ldw), bias, relu ? 1 : 0,
+                          y, Int32(ldy))
+    }
+
     /// `c = act(bias + a·W)` for `m` rows (row `r` of `a` is the `k` floats at `a + r·lda`, rows
     /// may overlap) and columns `0..<n` of the packed panels at `packed`; see `ConvKernel.h`.
     /// `level` must be 1 or 2 and ``supported(_:)``.

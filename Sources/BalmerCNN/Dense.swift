@@ -46,14 +46,21 @@ enum Dense {
         ParallelLoop.chunkCount(units, threads: threads, minimumPerChunk: 64)
     }
 
-    /// The forward pass of a tiny batch for output columns `columns` only (one GEMV per sample
-    /// over those columns' weights, then bias and ReLU), on the calling thread: one part of the
+    /// The forward pass of a tiny batch for output columns `columns` only (Balmer's GEMV, one
+    /// pass over those columns' weights per two samples, or OpenBLAS's per sample when Balmer's
+    /// kernels are off; then bias and ReLU), on the calling thread: one part of the
     /// split in ``forward(_:input:weight:bias:output:relu:threads:)``, or one member's share in
     /// ``Network/tinyForward(_:parameters:batch:team:packed:)``.
     static func forwardColumns(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                relu: Bool, columns: Range<Int>) {
         let first = columns.lowerBound
+        if ConvKernel.denseGEMVAvailable {
+            ConvKernel.denseGEMV(samples: s.batch, n: columns.count, k: s.features, x: input, ldx: s.inStride,
+                                 w: weight + first, ldw: s.units, bias: bias + first, relu: relu,
+                                 y: output + first, ldy: s.units)
+            return
+        }
         for n in 0..<s.batch {
             let row = output + n * s.units + first
             sgemvTransposed(rows: s.features, cols: columns.count, a: weight + first, lda: s.units,

@@ -3,13 +3,14 @@ extension Network {
     /// a ``SpinTeam``, for latency: every layer's output columns (conv weight panels of 32,
     /// dense units) are split over the members, so each streams only its share of the weights,
     /// and a max-pool right after a conv pools the channels its member computed. The first conv (one input channel, a few microseconds) and the last dense layer
-    /// (K columns) run on member 0. Single-threaded BLAS inside (the caller sets it).
+    /// (K columns) run on member 0.
     ///
     /// Each conv output element is computed by the same kernel over the same depth as on one
     /// thread, and the dense GEMVs are split as in ``Dense/forward(_:input:weight:bias:output:relu:threads:)``
-    /// for `team.size` threads, so the results are identical to the forward pass without a team
-    /// at that thread count (OpenBLAS's GEMV may round the last bit differently for another
-    /// split). Results in `workspace.probabilities`.
+    /// for `team.size` threads (on Balmer's GEMV, whose results do not depend on the split), so
+    /// the results are identical to the forward pass without a team. No OpenBLAS call is made, so
+    /// OpenBLAS's process-wide thread count, which other threads set, plays no part.
+    /// Results in `workspace.probabilities`.
     static func tinyForward(_ ws: Workspace, parameters: UnsafePointer<Float>, batch: Int, team: SpinTeam,
                             packed: PackedConvWeights) {
         let plan = ws.plan, pad = plan.pad, layers = plan.layers, level = packed.level

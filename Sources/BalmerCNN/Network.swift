@@ -17,8 +17,11 @@ enum Network {
                         team: SpinTeam? = nil) {
         let plan = ws.plan
         if let team, let packed, team.size > 1, !ws.training, batch <= Dense.gemvBatchLimit {
-            BLASThreads.set(1)
-            defer { BLASThreads.set(threads) }
+            // On Balmer's GEMV the team calls no OpenBLAS routine, so it leaves OpenBLAS's
+            // process-wide thread count alone (a training on another thread depends on it).
+            let blas = !ConvKernel.denseGEMVAvailable
+            if blas { BLASThreads.set(1) }
+            defer { if blas { BLASThreads.set(threads) } }
             tinyForward(ws, parameters: parameters, batch: batch, team: team, packed: packed)
             return
         }
@@ -29,8 +32,11 @@ enum Network {
         // of a tiny batch run on one thread: splitting them with GCD cost more than it saved
         // (batch 1: 0.97 → 0.69 ms); the spinning team above is what makes the split pay.
         let tiny = !ws.training && batch <= Dense.gemvBatchLimit && threads > 1
-        if tiny { BLASThreads.set(1) }
-        defer { if tiny { BLASThreads.set(threads) } }
+        // Only OpenBLAS's convolutions and GEMVs need its thread count at one here; Balmer's
+        // kernels and GEMV do not read it.
+        let tinyBLAS = tiny && (packed == nil || !ConvKernel.denseGEMVAvailable)
+        if tinyBLAS { BLASThreads.set(1) }
+        defer { if tinyBLAS { BLASThreads.set(threads) } }
         // The conv stack chunk by chunk (cache-resident in inference), then the dense stack.
         let chunks = (batch + ws.chunk - 1) / ws.chunk
         if !ws.training, ws.workers > 1, chunks > 1 {

@@ -8,6 +8,7 @@
 #define ROWS 14
 #define ROWS2 6
 #define HALF 16
+#define CHUNK2 4
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define BALMER_X86 1
@@ -177,26 +178,29 @@ static TARGET void gemm_avx512(int m, int n, int k, const float *a, int lda, con
 
 // `rows` (1...ROWS2) output rows by one half panel: columns [0, width) of the 16 starting at
 // `half` (a 32-wide packed panel plus 0 or 16), `width` in 1...16. 2 * ROWS2 accumulators + 2
-// weight vectors + 1 broadcast = 15 of the 16 ymm registers. `block` holds the rows' inputs
-// transposed, [k][ROWS2]. The packed panel is zero beyond n, so the loads stay inside it; the
-// bias is read and C written only for the `width` valid columns (masked when width < 16).
+// weight vectors + 1 broadcast = 15 of the 16 ymm registers. The inputs are broadcast straight
+// from the rows (row i at a + i * lda): six row pointers fit in the general registers, so unlike
+// the 14-row AVX-512 tile no transposed copy is needed. The packed panel is zero beyond n, so the
+// loads stay inside it; the bias is read and C written only for the `width` valid columns
+// (masked when width < 16).
 static inline __attribute__((always_inline)) TARGET2 void
-tile2(const int rows, int k, const float *block, const float *half, const float *bias,
+tile2(const int rows, int k, const float *a, int lda, const float *half, const float *bias,
       int relu, float *c, int ldc, int width) {
     __m256 acc0[ROWS2], acc1[ROWS2];
+    const float *row[ROWS2];
     _Pragma("clang loop unroll(full)")
     for (int i = 0; i < rows; i++) {
         acc0[i] = _mm256_setzero_ps();
         acc1[i] = _mm256_setzero_ps();
+        row[i] = a + (size_t)i * lda;
     }
-    const float *ap = block;
     const float *bp = half;
-    for (int p = 0; p < k; p++, ap += ROWS2, bp += PANEL) {
+    for (int p = 0; p < k; p++, bp += PANEL) {
         __m256 b0 = _mm256_loadu_ps(bp);
         __m256 b1 = _mm256_loadu_ps(bp + 8);
         _Pragma("clang loop unroll(full)")
         for (int i = 0; i < rows; i++) {
-            __m256 x = _mm256_broadcast_ss(ap + i);
+            __m256 x = _mm256_broadcast_ss(row[i] + p);
             acc0[i] = _mm256_fmadd_ps(x, b0, acc0[i]);
             acc1[i] = _mm256_fmadd_ps(x, b1, acc1[i]);
         }
@@ -238,16 +242,16 @@ tile2(const int rows, int k, const float *block, const float *half, const float 
 }
 
 static TARGET2 __attribute__((noinline)) void
-full_tile2(int k, const float *block, const float *half, const float *bias, int relu, float *c, int ldc,
+full_tile2(int k, const float *a, int lda, const float *half, const float *bias, int relu, float *c, int ldc,
            int width) {
-    tile2(ROWS2, k, block, half, bias, relu, c, ldc, width);
+    tile2(ROWS2, k, a, lda, half, bias, relu, c, ldc, width);
 }
 
 static TARGET2 __attribute__((noinline)) void
-tail_tile2(int rows, int k, const float *block, const float *half, const float *bias, int relu, float *c,
+tail_tile2(int rows, int k, const float *a, int lda, const float *half, const float *bias, int relu, float *c,
            int ldc, int width) {
     switch (rows) {
-#define CASE(r) case r: tile2(r, k, block, half, bias, relu, c, ldc, width); break;
+#define CASE(r) case r: tile2(r, k, a, lda, half, bias, relu, c, ldc, width); break;
         CASE(1) CASE(2) CASE(3) CASE(4) CASE(5)
 #undef CASE
         default: break;
@@ -255,25 +259,27 @@ tail_tile2(int rows, int k, const float *block, const float *half, const float *
 }
 
 static TARGET2 void gemm_avx2(int m, int n, int k, const float *a, int lda, const float *packed,
-                              const float *bias, int relu, float *c, int ldc, float *block) {
+                              const float *bias, int relu, float *c, int ldc) {
     int panels = (n + PANEL - 1) / PANEL;
-    // As for AVX-512: rows outer (their transposed inputs stay in L1), panels and their two
-    // halves inner (the packed weight streams from L2).
-    for (int r = 0; r < m; r += ROWS2) {
-        int rows = m - r < ROWS2 ? m - r : ROWS2;
-        const float *ar = a + (size_t)r * lda;
-        transpose_rows(ar, rows, k, lda, block, ROWS2);
-        float *cr = c + (size_t)r * ldc;
+    // Chunks of CHUNK2 tiles outer, then panels and their halves, then the chunk's tiles: a half
+    // panel (k x 16 floats, up to 48 kB) is loaded from L3 once per chunk and reused from L2 by
+    // its tiles, whose input rows (overlapping windows, a few kB) stay in L1.
+    for (int r0 = 0; r0 < m; r0 += CHUNK2 * ROWS2) {
+        int r1 = m - r0 < CHUNK2 * ROWS2 ? m : r0 + CHUNK2 * ROWS2;
         for (int q = 0; q < panels; q++) {
             const float *panel = packed + (size_t)q * k * PANEL;
             for (int h = 0; h < PANEL / HALF; h++) {
                 int first = q * PANEL + h * HALF;
                 if (first >= n) break;
                 int width = n - first < HALF ? n - first : HALF;
-                if (rows == ROWS2) {
-                    full_tile2(k, block, panel + h * HALF, bias + first, relu, cr + first, ldc, width);
-                } else {
-                    tail_tile2(rows, k, block, panel + h * HALF, bias + first, relu, cr + first, ldc, width);
+                for (int r = r0; r < r1; r += ROWS2) {
+                    const float *ar = a + (size_t)r * lda;
+                    float *cr = c + (size_t)r * ldc + first;
+                    if (r1 - r >= ROWS2) {
+                        full_tile2(k, ar, lda, panel + h * HALF, bias + first, relu, cr, ldc, width);
+                    } else {
+                        tail_tile2(r1 - r, k, ar, lda, panel + h * HALF, bias + first, relu, cr, ldc, width);
+                    }
                 }
             }
         }
@@ -284,15 +290,14 @@ void balmer_conv_gemm_level(int level, int m, int n, int k, const float *a, int 
                             const float *bias, int relu, float *c, int ldc) {
     if ((level != 1 && level != 2) || !balmer_conv_kernel_supported(level)) abort();
     if (m <= 0 || n <= 0) return;
-    int rows = level == 2 ? ROWS : ROWS2;
-    size_t bytes = ((size_t)(k > 0 ? k : 1) * rows * sizeof(float) + 63) / 64 * 64;
+    if (level == 1) {
+        gemm_avx2(m, n, k, a, lda, packed, bias, relu, c, ldc);
+        return;
+    }
+    size_t bytes = ((size_t)(k > 0 ? k : 1) * ROWS * sizeof(float) + 63) / 64 * 64;
     float *block = aligned_alloc(64, bytes);
     if (block == NULL) abort();
-    if (level == 2) {
-        gemm_avx512(m, n, k, a, lda, packed, bias, relu, c, ldc, block);
-    } else {
-        gemm_avx2(m, n, k, a, lda, packed, bias, relu, c, ldc, block);
-    }
+    gemm_avx512(m, n, k, a, lda, packed, bias, relu, c, ldc, block);
     free(block);
 }
 

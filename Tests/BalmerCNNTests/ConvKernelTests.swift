@@ -10,6 +10,8 @@ import Testing
     static let avx2 = ConvKernel.supported(1)
     static let avx512 = ConvKernel.supported(2)
 
+    /// Row counts (`m`) cover a tile (6 rows on AVX2, 14 on AVX-512) and its tails; on AVX2 also
+    /// the 24-row chunks of tiles that share a weight panel, and a tail chunk (25, 53).
     /// Depths and row strides: k = 1; overlapping rows (lda < k, as in a convolution, lda = cin);
     /// disjoint rows with a gap (lda > k).
     static let depths: [(k: Int, lda: Int)] = [(1, 1), (12, 4), (15, 5), (40, 43)]
@@ -67,7 +69,7 @@ import Testing
     }
 
     @Test(.enabled(if: avx2, "this CPU lacks AVX2 + FMA: the AVX2 kernel cannot run here"),
-          arguments: [1, 5, 6, 7, 13], [false, true])
+          arguments: [1, 5, 6, 7, 13, 24, 25, 53], [false, true])
     func avx2KernelMatchesDoubleLoop(m: Int, relu: Bool) {
         Self.checkSizes(level: 1, m: m, relu: relu)
     }

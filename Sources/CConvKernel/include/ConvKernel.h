@@ -63,6 +63,15 @@ void balmer_conv_gemm_level(int level, int m, int n, int k, const float *a, int 
 void balmer_conv_gemm(int m, int n, int k, const float *a, int lda, const float *packed,
                       const float *bias, int relu, float *c, int ldc);
 
+/// Y = act(bias + X W) for `samples` rows of X (sample s at x + s * ldx, k floats) and columns
+/// [0, n) of the row-major k x n' weight w (leading dimension ldw >= n), written to y + s * ldy:
+/// the dense layers of tiny inference batches, one pass over the weights per two samples. Each
+/// output is one fused multiply-add chain over the k inputs in order, then + bias, so it does
+/// not depend on how the columns are split over threads. Needs AVX2 + FMA
+/// (balmer_conv_kernel_supported(1)); aborts otherwise.
+void balmer_dense_gemv(int samples, int n, int k, const float *x, int ldx, const float *w, int ldw,
+                       const float *bias, int relu, float *y, int ldy);
+
 /// A spin-wait hint (x86 PAUSE): lets the core save power and the sibling hyperthread run while
 /// a thread waits for another (see SpinTeam.swift). A no-op elsewhere.
 static inline void balmer_cpu_relax(void) {
