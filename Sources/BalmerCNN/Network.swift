@@ -41,8 +41,10 @@ enum Network {
         let chunks = (batch + ws.chunk - 1) / ws.chunk
         if !ws.training, ws.workers > 1, chunks > 1 {
             // Data-parallel: each worker takes the next chunk and runs it with single-threaded
-            // BLAS in its own buffers; a chunk's result does not depend on the worker.
-            BLASThreads.set(1)
+            // BLAS in its own buffers; a chunk's result does not depend on the worker. Balmer's
+            // kernels call no BLAS, so with them OpenBLAS's process-wide count is left alone.
+            let blas = packed == nil
+            if blas { BLASThreads.set(1) }
             let next = ChunkCounter()
             ParallelLoop.chunks(ws.workers, threads: ws.workers) { workers, _ in
                 for worker in workers {
@@ -60,7 +62,7 @@ enum Network {
                     }
                 }
             }
-            BLASThreads.set(threads)
+            if blas { BLASThreads.set(threads) }
         } else {
             var start = 0
             while start < batch {
