@@ -16,12 +16,13 @@ enum Network {
                         rng: inout SeededGenerator, threads: Int, packed: PackedConvWeights? = nil,
                         team: SpinTeam? = nil) {
         let plan = ws.plan
+        // A tiny batch on Balmer's kernels and GEMV calls no OpenBLAS routine, so it leaves
+        // OpenBLAS's process-wide thread count alone (a training on another thread depends on
+        // it); on OpenBLAS it runs with that count at one.
+        let tinyCallsBLAS = packed == nil || !ConvKernel.denseGEMVAvailable
         if let team, let packed, team.size > 1, !ws.training, batch <= Dense.gemvBatchLimit {
-            // On Balmer's GEMV the team calls no OpenBLAS routine, so it leaves OpenBLAS's
-            // process-wide thread count alone (a training on another thread depends on it).
-            let blas = !ConvKernel.denseGEMVAvailable
-            if blas { BLASThreads.set(1) }
-            defer { if blas { BLASThreads.set(threads) } }
+            if tinyCallsBLAS { BLASThreads.set(1) }
+            defer { if tinyCallsBLAS { BLASThreads.set(threads) } }
             tinyForward(ws, parameters: parameters, batch: batch, team: team, packed: packed)
             return
         }
@@ -32,9 +33,7 @@ enum Network {
         // of a tiny batch run on one thread: splitting them with GCD cost more than it saved
         // (batch 1: 0.97 → 0.69 ms); the spinning team above is what makes the split pay.
         let tiny = !ws.training && batch <= Dense.gemvBatchLimit && threads > 1
-        // Only OpenBLAS's convolutions and GEMVs need its thread count at one here; Balmer's
-        // kernels and GEMV do not read it.
-        let tinyBLAS = tiny && (packed == nil || !ConvKernel.denseGEMVAvailable)
+        let tinyBLAS = tiny && tinyCallsBLAS
         if tinyBLAS { BLASThreads.set(1) }
         defer { if tinyBLAS { BLASThreads.set(threads) } }
         // The conv stack chunk by chunk (cache-resident in inference), then the dense stack.
