@@ -81,12 +81,36 @@ void balmer_conv_pack(const float *w, int k, int n, int ldw, float *packed) {
 
 #define TARGET __attribute__((target("avx512f,fma")))
 
+// How a row block's inputs are laid out for the tiles. Row i of A (i < rows) is the k floats at
+// a + i * lda. When the rows overlap as a convolution's windows do (lda < k, k = taps * lda), element
+// p = t * lda + ch of row i is element ch of row i + t, so the block holds only the rows + taps - 1
+// distinct rows, transposed: block[ch * stride + j] = a[j * lda + ch] for ch < width = lda, and tap t
+// of row i reads block[ch * stride + i + t]. Otherwise taps = 1, width = k: the rows themselves,
+// transposed. Either way the tile's multiply-adds run over p = 0 ... k - 1 in order, so the result
+// is the same to the bit.
+typedef struct {
+    int taps, width, stride;
+} BlockShape;
+
+static inline BlockShape block_shape(int k, int lda) {
+    BlockShape s;
+    if (lda > 0 && lda < k && k % lda == 0) {
+        s.taps = k / lda;
+        s.width = lda;
+    } else {
+        s.taps = 1;
+        s.width = k;
+    }
+    s.stride = ROWS + s.taps - 1;
+    return s;
+}
+
 // `rows` (1...ROWS) output rows by one panel of 32 columns; the accumulators stay in registers
 // (2 * ROWS accumulators + 2 weight rows + 1 broadcast <= 32 zmm). `block` holds the rows' inputs
-// transposed, [k][ROWS], so every broadcast is a constant offset from one moving pointer. Always
-// inlined with a constant `rows`, so each call site is a fully unrolled kernel.
+// transposed (see BlockShape), so every broadcast is a constant offset from one moving pointer.
+// Always inlined with a constant `rows`, so each call site is a fully unrolled kernel.
 static inline __attribute__((always_inline)) TARGET void
-tile(const int rows, int k, const float *block, const float *panel, const float *bias,
+tile(const int rows, BlockShape shape, const float *block, const float *panel, const float *bias,
      int relu, float *c, int ldc, __mmask16 mask0, __mmask16 mask1) {
     __m512 acc0[ROWS], acc1[ROWS];
     _Pragma("clang loop unroll(full)")
@@ -94,16 +118,19 @@ tile(const int rows, int k, const float *block, const float *panel, const float 
         acc0[i] = _mm512_setzero_ps();
         acc1[i] = _mm512_setzero_ps();
     }
-    const float *ap = block;
     const float *bp = panel;
-    for (int p = 0; p < k; p++, ap += ROWS, bp += PANEL) {
-        __m512 b0 = _mm512_loadu_ps(bp);
-        __m512 b1 = _mm512_loadu_ps(bp + 16);
-        _Pragma("clang loop unroll(full)")
-        for (int i = 0; i < rows; i++) {
-            __m512 x = _mm512_set1_ps(ap[i]);
-            acc0[i] = _mm512_fmadd_ps(x, b0, acc0[i]);
-            acc1[i] = _mm512_fmadd_ps(x, b1, acc1[i]);
+    const int stride = shape.stride;
+    for (int t = 0; t < shape.taps; t++) {
+        const float *ap = block + t;
+        for (int ch = 0; ch < shape.width; ch++, ap += stride, bp += PANEL) {
+            __m512 b0 = _mm512_loadu_ps(bp);
+            __m512 b1 = _mm512_loadu_ps(bp + 16);
+            _Pragma("clang loop unroll(full)")
+            for (int i = 0; i < rows; i++) {
+                __m512 x = _mm512_set1_ps(ap[i]);
+                acc0[i] = _mm512_fmadd_ps(x, b0, acc0[i]);
+                acc1[i] = _mm512_fmadd_ps(x, b1, acc1[i]);
+            }
         }
     }
     __m512 bias0 = _mm512_maskz_loadu_ps(mask0, bias);
@@ -131,16 +158,16 @@ static inline void transpose_rows(const float *a, int rows, int k, int lda, floa
 }
 
 static TARGET __attribute__((noinline)) void
-full_tile(int k, const float *block, const float *panel, const float *bias, int relu, float *c, int ldc,
-          __mmask16 mask0, __mmask16 mask1) {
-    tile(ROWS, k, block, panel, bias, relu, c, ldc, mask0, mask1);
+full_tile(BlockShape shape, const float *block, const float *panel, const float *bias, int relu, float *c,
+          int ldc, __mmask16 mask0, __mmask16 mask1) {
+    tile(ROWS, shape, block, panel, bias, relu, c, ldc, mask0, mask1);
 }
 
 static TARGET __attribute__((noinline)) void
-tail_tile(int rows, int k, const float *block, const float *panel, const float *bias, int relu, float *c,
-          int ldc, __mmask16 mask0, __mmask16 mask1) {
+tail_tile(int rows, BlockShape shape, const float *block, const float *panel, const float *bias, int relu,
+          float *c, int ldc, __mmask16 mask0, __mmask16 mask1) {
     switch (rows) {
-#define CASE(r) case r: tile(r, k, block, panel, bias, relu, c, ldc, mask0, mask1); break;
+#define CASE(r) case r: tile(r, shape, block, panel, bias, relu, c, ldc, mask0, mask1); break;
         CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
         CASE(8) CASE(9) CASE(10) CASE(11) CASE(12) CASE(13)
 #undef CASE
@@ -151,12 +178,13 @@ tail_tile(int rows, int k, const float *block, const float *panel, const float *
 static TARGET void gemm_avx512(int m, int n, int k, const float *a, int lda, const float *packed,
                                const float *bias, int relu, float *c, int ldc, float *block) {
     int panels = (n + PANEL - 1) / PANEL;
-    // Rows outer, panels inner: a block's transposed inputs (k x ROWS floats) stay in L1 while
-    // the packed weight (at most a few hundred kB) streams from L2.
+    BlockShape shape = block_shape(k, lda);
+    // Rows outer, panels inner: a block's transposed inputs (at most k x ROWS floats) stay in L1
+    // while the packed weight (at most a few hundred kB) streams from L2.
     for (int r = 0; r < m; r += ROWS) {
         int rows = m - r < ROWS ? m - r : ROWS;
         const float *ar = a + (size_t)r * lda;
-        transpose_rows(ar, rows, k, lda, block, ROWS);
+        transpose_rows(ar, rows + shape.taps - 1, shape.width, lda, block, shape.stride);
         float *cr = c + (size_t)r * ldc;
         for (int q = 0; q < panels; q++) {
             int width = n - q * PANEL < PANEL ? n - q * PANEL : PANEL;
@@ -164,9 +192,9 @@ static TARGET void gemm_avx512(int m, int n, int k, const float *a, int lda, con
             __mmask16 mask1 = width >= PANEL ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
             const float *panel = packed + (size_t)q * k * PANEL;
             if (rows == ROWS) {
-                full_tile(k, block, panel, bias + q * PANEL, relu, cr + q * PANEL, ldc, mask0, mask1);
+                full_tile(shape, block, panel, bias + q * PANEL, relu, cr + q * PANEL, ldc, mask0, mask1);
             } else {
-                tail_tile(rows, k, block, panel, bias + q * PANEL, relu, cr + q * PANEL, ldc, mask0, mask1);
+                tail_tile(rows, shape, block, panel, bias + q * PANEL, relu, cr + q * PANEL, ldc, mask0, mask1);
             }
         }
     }
