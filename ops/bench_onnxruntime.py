@@ -8,8 +8,8 @@ Builds an ONNX graph of a Balmer model: the paper's architecture with seeded He-
 weights by default, or the architecture and tensors of a Balmer safetensors file (--model).
 The graph is what a Keras-to-ONNX converter gives for a channels-last Conv1D model: the input
 [N, L, C] becomes [N, C, 1, L] for 2-D Conv (kernel 1 x k)/Relu/MaxPool and is transposed back to
-[N, 1, L, C] before Flatten, so the dense weights keep Balmer's length-major flatten order. Each batch size is timed for
---seconds with the same fixed random input (after one warm-up call), and the mean and the
+[N, 1, L, C] before Flatten, so the dense weights keep Balmer's length-major flatten order.
+Each batch size is timed for --seconds with the same fixed random input (after one warm-up call), and the mean and the
 fastest call are printed in spectra/s, with the batch-1 mean latency in ms, as balmer-bench
 prints them. Needs numpy, onnx and onnxruntime (pip install onnx onnxruntime); they are only
 for this comparison, never for Balmer itself.
@@ -32,14 +32,19 @@ PAPER = "input=140x1 conv3-64 conv3-64 maxpool2 conv3-128 conv3-128 maxpool2 " \
         "conv3-256 conv3-256 maxpool2 fc-512 dropout-0.5 fc-512 dropout-0.5 classes=3"
 
 
+def parse(architecture):
+    """Input length, input channels, classes and the layer tokens of an architecture string."""
+    tokens = architecture.split()
+    length, channels = (int(v) for v in tokens[0][len("input="):].split("x"))
+    return length, channels, int(tokens[-1][len("classes="):]), tokens[1:-1]
+
+
 def seeded_tensors(architecture, seed=1):
     """He-normal weights, zero biases, for an architecture string."""
     rng = np.random.default_rng(seed)
-    tokens = architecture.split()
-    length, channels = (int(v) for v in tokens[0][len("input="):].split("x"))
-    classes = int(tokens[-1][len("classes="):])
+    length, channels, classes, layers = parse(architecture)
     tensors, conv, dense = {}, 0, 0
-    for token in tokens[1:-1]:
+    for token in layers:
         if token.startswith("conv"):
             conv += 1
             k, out = (int(v) for v in token[len("conv"):].split("-"))
@@ -65,9 +70,7 @@ def graph(architecture, tensors):
     """The ONNX model of an architecture string and its tensors ([k, C_in, C_out] conv weights)."""
     from onnx import TensorProto, helper, numpy_helper
 
-    tokens = architecture.split()
-    length, channels = (int(v) for v in tokens[0][len("input="):].split("x"))
-    classes = int(tokens[-1][len("classes="):])
+    length, channels, classes, layers = parse(architecture)
     nodes, inits = [], []
 
     def init(name, array, dtype=np.float32):
@@ -81,7 +84,7 @@ def graph(architecture, tensors):
     nodes.append(helper.make_node("Unsqueeze", ["ncl0", init("axis2", np.array([2]), np.int64)], [x]))
     conv = dense = step = 0
     flat = False
-    for token in tokens[1:-1]:
+    for token in layers:
         step += 1
         if token.startswith("conv"):
             conv += 1
@@ -126,7 +129,7 @@ def graph(architecture, tensors):
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", length, channels])],
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", classes])],
         inits)
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), length * channels
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
 def main():
@@ -146,13 +149,13 @@ def main():
         architecture = meta["architecture"]
     else:
         architecture, tensors = PAPER, seeded_tensors(PAPER)
-    model, width = graph(architecture, tensors)
+    model = graph(architecture, tensors)
     options = ort.SessionOptions()
     options.intra_op_num_threads = a.threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    length, channels = (int(v) for v in architecture.split()[0][len("input="):].split("x"))
+    length, channels, _, _ = parse(architecture)
 
     rng = np.random.default_rng(2)
     probe = rng.random((16, length, channels), dtype=np.float32) * 2 - 1
