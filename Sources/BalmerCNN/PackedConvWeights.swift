@@ -57,9 +57,4 @@ extension BLASCore {
     /// What runs the forward convolutions (inference, and training's forward pass): Balmer's
     /// kernel, "balmer-avx512" or "balmer-avx2" (``PackedConvWeights``), or "openblas".
     public static var convolutions: String { ConvKernel.name(level: ConvKernel.chosenLevel) }
-
-    /// One line for logs: threads, OpenBLAS's kernel set and what runs the convolutions.
-    public static func computeSummary(threads: Int) -> String {
-        "compute on \(threads) threads, OpenBLAS \(name) kernels, forward convolutions on \(convolutions)"
-    }
 }

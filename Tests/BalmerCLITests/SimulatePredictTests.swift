@@ -59,6 +59,19 @@ import Testing
         // The child chose OpenBLAS's fast kernels where this (test) process has the generic ones.
         let kernels = BLASCore.better ?? BLASCore.name
         #expect(train.stderr.contains("OpenBLAS \(kernels) kernels"), "\(train.stderr)")
+        // … and the short idle spin, unless the environment chose one (then that one stands).
+        let environment = ProcessInfo.processInfo.environment
+        let userSpin = environment["OPENBLAS_THREAD_TIMEOUT"] ?? environment["GOTO_THREAD_TIMEOUT"]
+        if userSpin == nil {
+            #expect(train.stderr.contains("idle threads spin 2^4 cycles"), "\(train.stderr)")
+        }
+        var chosen = environment
+        chosen["OPENBLAS_THREAD_TIMEOUT"] = "9"
+        let spin9 = try CommandRunner.run(BuiltProducts.path(of: "balmer"),
+                                          ["train", "--data", csv, "--out", directory + "/model9.safetensors",
+                                           "--epochs", "1", "--batch-size", "32"], environment: chosen)
+        #expect(spin9.status == 0, "\(spin9.stderr)")
+        #expect(spin9.stderr.contains("idle threads spin 2^9 cycles"), "\(spin9.stderr)")
         let predict = try CommandRunner.balmer(["predict", "--model", model, "--json", "--truth",
                                                directory + "/release/truth.csv", directory + "/release"])
         #expect(predict.status == 0, "\(predict.stderr)")
