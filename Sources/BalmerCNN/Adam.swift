@@ -24,50 +24,79 @@ struct Adam {
         v = [Float](repeating: 0, count: count)
     }
 
-    /// One step with the gradient `Σ gradients[w]` (summed in order: per-worker partial gradients).
-    mutating func update(parameters: UnsafeMutablePointer<Float>, gradients: [UnsafePointer<Float>], threads: Int) {
+    /// One step with the gradient `Σ gradients[w]` (summed in order: per-worker partial gradients),
+    /// except for the weights of `deferred`, whose gradient is formed here tile by tile.
+    mutating func update(parameters: UnsafeMutablePointer<Float>, gradients: [UnsafePointer<Float>], threads: Int,
+                         deferred: DeferredWeightGradient? = nil) {
         step += 1
         let o = options
         let t = Double(step)
         let alpha = Float(Double(o.learningRate) * (1 - pow(Double(o.beta2), t)).squareRoot()
             / (1 - pow(Double(o.beta1), t)))
         let count = m.count
+        let skipped = deferred?.weights ?? count..<count
         m.withUnsafeMutableBufferPointer { mb in
             v.withUnsafeMutableBufferPointer { vb in
-                let mp = mb.baseAddress!, vp = vb.baseAddress!
+                let state = State(m: mb.baseAddress!, v: vb.baseAddress!, parameters: parameters)
                 ParallelLoop.chunks(count, threads: threads, minimumPerChunk: 65_536) { range, _ in
-                    let g0 = gradients[0]
-                    let (b1, b2, c1, c2, eps) = (o.beta1, o.beta2, 1 - o.beta1, 1 - o.beta2, o.epsilon)
-                    @inline(__always) func apply(_ i: Int, _ g: Float) {
-                        let m = b1 * mp[i] + c1 * g
-                        let v = b2 * vp[i] + c2 * g * g
-                        mp[i] = m; vp[i] = v
-                        parameters[i] -= alpha * m / (v.squareRoot() + eps)
+                    for part in [range.clamped(to: 0..<skipped.lowerBound), range.clamped(to: skipped.upperBound..<count)]
+                    where !part.isEmpty {
+                        Self.apply(o, state, first: part.lowerBound, count: part.count,
+                              gradients: gradients.map { $0 + part.lowerBound }, alpha: alpha)
                     }
-                    // 8 lanes at a time (the same operations per element as `apply`), scalar tail.
-                    typealias V = VectorLoops.V
-                    let (vb1, vb2, vc1, vc2) = (V(repeating: b1), V(repeating: b2), V(repeating: c1), V(repeating: c2))
-                    let (veps, valpha) = (V(repeating: eps), V(repeating: alpha))
-                    var i = range.lowerBound
-                    while i + 8 <= range.upperBound {
-                        var g = VectorLoops.load(g0 + i)
-                        for w in 1..<gradients.count { g += VectorLoops.load(gradients[w] + i) }
-                        let m = vb1 * VectorLoops.load(mp + i) + vc1 * g
-                        let v = vb2 * VectorLoops.load(vp + i) + vc2 * g * g
-                        VectorLoops.store(m, mp + i)
-                        VectorLoops.store(v, vp + i)
-                        VectorLoops.store(VectorLoops.load(parameters + i) - valpha * m / (v.squareRoot() + veps), parameters + i)
-                        i += 8
-                    }
-                    while i < range.upperBound {
-                        var g = g0[i]
-                        for w in 1..<gradients.count { g += gradients[w][i] }
-                        apply(i, g)
-                        i += 1
+                }
+                guard let deferred else { return }
+                let tiles = (deferred.features + DeferredWeightGradient.tileRows - 1) / DeferredWeightGradient.tileRows
+                ParallelLoop.chunks(tiles, threads: threads) { tileRange, _ in
+                    let tile = UnsafeMutablePointer<Float>.allocate(capacity: DeferredWeightGradient.tileRows * deferred.units)
+                    defer { tile.deallocate() }
+                    for t in tileRange {
+                        let rows = (t * DeferredWeightGradient.tileRows)..<min(deferred.features,
+                                                                               (t + 1) * DeferredWeightGradient.tileRows)
+                        deferred.gradient(rows: rows, into: tile)
+                        Self.apply(o, state, first: deferred.weightOffset + rows.lowerBound * deferred.units,
+                              count: rows.count * deferred.units, gradients: [UnsafePointer(tile)], alpha: alpha)
                     }
                 }
             }
         }
     }
-}
 
+    /// Where the optimiser's state and the parameters are, for one step.
+    private struct State {
+        var m: UnsafeMutablePointer<Float>
+        var v: UnsafeMutablePointer<Float>
+        var parameters: UnsafeMutablePointer<Float>
+    }
+
+    /// The update of parameters `first ..< first + count`, whose gradient is `Σ gradients[w][j]`
+    /// for `j` in `0..<count`: 8 lanes at a time, then a scalar tail with the same operations.
+    private static func apply(_ o: AdamOptions, _ s: State, first: Int, count: Int, gradients: [UnsafePointer<Float>],
+                              alpha: Float) {
+        let (b1, b2, c1, c2, eps) = (o.beta1, o.beta2, 1 - o.beta1, 1 - o.beta2, o.epsilon)
+        let mp = s.m + first, vp = s.v + first, pp = s.parameters + first, g0 = gradients[0]
+        typealias V = VectorLoops.V
+        let (vb1, vb2, vc1, vc2) = (V(repeating: b1), V(repeating: b2), V(repeating: c1), V(repeating: c2))
+        let (veps, valpha) = (V(repeating: eps), V(repeating: alpha))
+        var i = 0
+        while i + 8 <= count {
+            var g = VectorLoops.load(g0 + i)
+            for w in 1..<gradients.count { g += VectorLoops.load(gradients[w] + i) }
+            let m = vb1 * VectorLoops.load(mp + i) + vc1 * g
+            let v = vb2 * VectorLoops.load(vp + i) + vc2 * g * g
+            VectorLoops.store(m, mp + i)
+            VectorLoops.store(v, vp + i)
+            VectorLoops.store(VectorLoops.load(pp + i) - valpha * m / (v.squareRoot() + veps), pp + i)
+            i += 8
+        }
+        while i < count {
+            var g = g0[i]
+            for w in 1..<gradients.count { g += gradients[w][i] }
+            let m = b1 * mp[i] + c1 * g
+            let v = b2 * vp[i] + c2 * g * g
+            mp[i] = m; vp[i] = v
+            pp[i] -= alpha * m / (v.squareRoot() + eps)
+            i += 1
+        }
+    }
+}

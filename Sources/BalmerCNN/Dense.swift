@@ -70,18 +70,21 @@ enum Dense {
     }
 
     /// Backward pass: masks `dOutput` in place by the ReLU derivative when `relu`, overwrites
-    /// `dWeight` and `dBias`, and the valid features of `dInput` when given (strided like the
-    /// input; the floats between samples are left untouched).
+    /// `dBias`, `dWeight` when given (nil: the caller forms it later from `input` and the masked
+    /// `dOutput`), and the valid features of `dInput` when given (strided like the input; the
+    /// floats between samples are left untouched).
     static func backward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          output: UnsafePointer<Float>, dOutput: UnsafeMutablePointer<Float>,
-                         dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+                         dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>,
                          dInput: UnsafeMutablePointer<Float>?, relu: Bool, threads: Int) {
         let u = s.units
         if relu { VectorLoops.reluMask(dOutput, output: output, sum: nil, count: s.batch * u) }
         dBias.update(repeating: 0, count: u)
         for n in 0..<s.batch { VectorLoops.accumulate(dBias, dOutput + n * u, count: u) }
-        sgemm(transA: true, m: s.features, n: u, k: s.batch, a: input, lda: s.inStride,
-              b: dOutput, ldb: u, beta: 0, c: dWeight, ldc: u)
+        if let dWeight {
+            sgemm(transA: true, m: s.features, n: u, k: s.batch, a: input, lda: s.inStride,
+                  b: dOutput, ldb: u, beta: 0, c: dWeight, ldc: u)
+        }
         if let dInput {
             sgemm(transB: true, m: s.batch, n: s.features, k: u, a: dOutput, lda: u,
                   b: weight, ldb: u, beta: 0, c: dInput, ldc: s.inStride)

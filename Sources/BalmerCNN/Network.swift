@@ -125,9 +125,11 @@ enum Network {
             dLogits: ws.gradients[ws.plan.layers.count], normaliser: normaliser)
     }
 
-    /// Backpropagates the gradient in the last gradient buffer, overwriting `gradients`.
+    /// Backpropagates the gradient in the last gradient buffer, overwriting `gradients`, except
+    /// the weight gradient of dense layer `deferring` (left untouched; see
+    /// ``DeferredWeightGradient``).
     static func backward(_ ws: Workspace, parameters: UnsafePointer<Float>,
-                         gradients: UnsafeMutablePointer<Float>, batch: Int, threads: Int) {
+                         gradients: UnsafeMutablePointer<Float>, batch: Int, threads: Int, deferring: Int? = nil) {
         let plan = ws.plan, pad = plan.pad
         for (i, layer) in plan.layers.enumerated().reversed() {
             let x = UnsafePointer(ws.activations[i]), y = UnsafePointer(ws.activations[i + 1])
@@ -150,7 +152,7 @@ enum Network {
                 let s = Dense.Shape(batch: batch, features: layer.input.features,
                                     units: layer.output.channels, inStride: layer.input.stride(pad: pad))
                 Dense.backward(s, input: x + offset, weight: parameters + layer.weightOffset, output: y,
-                               dOutput: dy, dWeight: gradients + layer.weightOffset,
+                               dOutput: dy, dWeight: i == deferring ? nil : gradients + layer.weightOffset,
                                dBias: gradients + layer.biasOffset, dInput: dx.map { $0 + offset },
                                relu: relu, threads: threads)
             case .dropout:

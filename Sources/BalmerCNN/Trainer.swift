@@ -90,6 +90,13 @@ public enum Trainer {
     public static func train(_ model: CNNModel, on data: TrainingData, options: TrainingOptions,
                              logger: Logger = Logger(label: "balmer.cnn"),
                              progress: (EpochReport) -> Void = { _ in }) throws(CNNError) -> CNNModel {
+        try train(model, on: data, options: options, logger: logger, progress: progress, deferDenseGradient: true)
+    }
+
+    /// As above; `deferDenseGradient` false forms every gradient in the workers' backward passes
+    /// (the reference the deferred dense gradient is tested against).
+    static func train(_ model: CNNModel, on data: TrainingData, options: TrainingOptions, logger: Logger,
+                      progress: (EpochReport) -> Void, deferDenseGradient: Bool) throws(CNNError) -> CNNModel {
         let a = model.architecture
         let size = a.inputSize, k = a.classes
         guard data.count > 0, data.features.count == data.count * size else {
@@ -137,6 +144,8 @@ public enum Trainer {
         // The conv weights for Balmer's kernel, packed again before every step's forward pass
         // (a 1.5 MB copy for the paper's network, ~1 % of a step).
         let packed = PackedConvWeights(plan: model.plan)
+        // The largest dense layer's weight gradient is formed inside Adam's step.
+        let deferredLayer = deferDenseGradient ? DeferredWeightGradient.layer(in: model.plan) : nil
         var shuffler = SeededGenerator.derived(seed: options.seed, stream: 1)
         var order = trainIdx
         var best = Double.infinity, bestEpoch = 0, wait = 0
@@ -180,15 +189,19 @@ public enum Trainer {
                                                         packed: packed)
                                         workerLoss[w] = Network.loss(ws, batch: mine.count, weighted: weighted, normaliser: n)
                                         workerCorrect[w] = countCorrect(ws, batch: mine.count, classes: k)
-                                        Network.backward(ws, parameters: p.baseAddress!, gradients: g, batch: mine.count, threads: 1)
+                                        Network.backward(ws, parameters: p.baseAddress!, gradients: g, batch: mine.count,
+                                                         threads: 1, deferring: deferredLayer)
                                     }
                                 }
                             }
                         }
                     }
                 }
+                let deferred = deferredLayer.map { deferredGradient(layer: $0, plan: model.plan, workspaces: workspaces,
+                                                                     samples: n, parts: parts) }
                 model.parameters.withUnsafeMutableBufferPointer { p in
-                    adam.update(parameters: p.baseAddress!, gradients: Array(gradientPointers.prefix(parts)), threads: threads)
+                    adam.update(parameters: p.baseAddress!, gradients: Array(gradientPointers.prefix(parts)), threads: threads,
+                                deferred: deferred)
                 }
                 for w in 0..<parts { lossSum += workerLoss[w] * Double(n); correct += workerCorrect[w] }
                 offset += n
@@ -236,6 +249,23 @@ public enum Trainer {
             "epochs": "\(last?.epoch ?? 0)", "best_epoch": "\(bestEpoch)", "best": "\(best)",
         ])
         return model
+    }
+
+    /// Dense layer `layer`'s weight gradient over a step of `samples` samples split over the first
+    /// `parts` workspaces (as the step split them), from each workspace's layer input and
+    /// masked output gradient.
+    static func deferredGradient(layer index: Int, plan: NetworkPlan, workspaces: [Workspace], samples: Int,
+                                 parts: Int) -> DeferredWeightGradient {
+        let layer = plan.layers[index], pad = plan.pad
+        return DeferredWeightGradient(
+            weightOffset: layer.weightOffset, features: layer.input.features, units: layer.output.channels,
+            inStride: layer.input.stride(pad: pad),
+            parts: (0..<parts).map { w in
+                let ws = workspaces[w]
+                return .init(input: UnsafePointer(ws.activations[index] + layer.input.offset(pad: pad)),
+                             dOutput: UnsafePointer(ws.gradients[index + 1]),
+                             samples: ParallelLoop.range(of: w, count: samples, chunks: parts).count)
+            })
     }
 
     /// Mean unweighted cross-entropy and accuracy of `model` on `indices` of `data`.

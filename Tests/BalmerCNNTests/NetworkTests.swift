@@ -170,6 +170,31 @@ import Testing
         #expect(worst < 1e-4, "max parameter difference \(worst)")
     }
 
+    @Test func deferredDenseGradientMatchesTheWorkersGradient() throws {
+        // dense1 has 255 × 301 weights (≥ 65,536, so its gradient is deferred): 8 tiles of 32 rows
+        // with a last tile of 31, and tiles whose float count is not a multiple of 8.
+        let a = Architecture(inputLength: 34, layers: [.conv(kernel: 3, filters: 15), .maxPool(size: 2),
+                                                     .dense(units: 301), .dropout(rate: 0.5)], classes: 3)
+        let plan = try NetworkPlan(a)
+        #expect(DeferredWeightGradient.layer(in: plan) == 2)
+        #expect(DeferredWeightGradient.layer(in: try NetworkPlan(.paper())) == 9, "the paper's dense1")
+        #expect(DeferredWeightGradient.layer(in: try NetworkPlan(Self.tiny)) == nil, "too small to defer")
+        let data = Self.toyData(count: 50, length: 34, seed: 8)
+        var options = TrainingOptions()
+        options.epochs = 2; options.batchSize = 9; options.validationSplit = 0.2; options.seed = 3
+        let start = try CNNModel(architecture: a, seed: 6, info: Self.info(a))
+        for threads in [1, 2] {
+            options.threads = threads
+            let deferred = try Trainer.train(start, on: data, options: options, logger: .init(label: "test"),
+                                             progress: { _ in }, deferDenseGradient: true)
+            let reference = try Trainer.train(start, on: data, options: options, logger: .init(label: "test"),
+                                              progress: { _ in }, deferDenseGradient: false)
+            #expect(deferred.parameters != start.parameters)
+            let worst = zip(deferred.parameters, reference.parameters).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-6, "\(threads) threads: max parameter difference \(worst)")
+        }
+    }
+
     @Test func warmStartContinuesFromGivenWeights() throws {
         let a = Architecture(inputLength: 16, layers: [.conv(kernel: 3, filters: 4), .maxPool(size: 2),
                                                      .dense(units: 8)], classes: 3)
