@@ -42,7 +42,7 @@ struct Adam {
                     for part in [range.clamped(to: 0..<skipped.lowerBound), range.clamped(to: skipped.upperBound..<count)]
                     where !part.isEmpty {
                         Self.apply(o, state, first: part.lowerBound, count: part.count,
-                              gradients: gradients.map { $0 + part.lowerBound }, alpha: alpha)
+                                   gradients: gradients.map { $0 + part.lowerBound }, alpha: alpha)
                     }
                 }
                 guard let deferred else { return }
@@ -55,7 +55,7 @@ struct Adam {
                                                                                (t + 1) * DeferredWeightGradient.tileRows)
                         deferred.gradient(rows: rows, into: tile)
                         Self.apply(o, state, first: deferred.weightOffset + rows.lowerBound * deferred.units,
-                              count: rows.count * deferred.units, gradients: [UnsafePointer(tile)], alpha: alpha)
+                                   count: rows.count * deferred.units, gradients: [UnsafePointer(tile)], alpha: alpha)
                     }
                 }
             }
