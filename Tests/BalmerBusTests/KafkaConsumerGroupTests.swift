@@ -25,7 +25,15 @@ import Testing
         await first.close()
 
         let second = try TestCluster.consumer(cluster, group: group, topics: [topic])
-        let secondBatch = await TestCluster.collect(second, count: 12)
+        // Joining waits for the group to settle after the first member left, which can take several
+        // rebalance rounds on a loaded machine: poll until the partition is assigned, then collect.
+        var secondBatch: [KafkaMessage] = []
+        let assigned = await waitUntil(timeout: .seconds(60)) {
+            secondBatch += await second.poll(max: 12, timeout: .milliseconds(200))
+            return second.assignment.contains(partition)
+        }
+        #expect(assigned)
+        secondBatch += await TestCluster.collect(second, count: 12 - secondBatch.count)
         // Everything after the commit comes again (duplicates only of uncommitted work), nothing before.
         #expect(secondBatch.map(\.offset) == Array(8..<20))
         #expect(await TestCluster.drain(second, for: .milliseconds(500)).isEmpty)
