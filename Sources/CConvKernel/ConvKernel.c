@@ -6,6 +6,7 @@
 
 #define PANEL 32
 #define ROWS 14
+#define DIRECT_TAPS 3
 #define ROWS2 6
 #define HALF 16
 #define CHUNK2 4
@@ -105,6 +106,27 @@ static inline BlockShape block_shape(int k, int lda) {
     return s;
 }
 
+// Adds the bias to a tile's accumulators, applies the ReLU when `relu` and stores the `rows` rows
+// (the columns `mask0`/`mask1` select).
+static inline __attribute__((always_inline)) TARGET void
+store_tile(const int rows, const __m512 *acc0, const __m512 *acc1, const float *bias, int relu, float *c, int ldc,
+           __mmask16 mask0, __mmask16 mask1) {
+    __m512 bias0 = _mm512_maskz_loadu_ps(mask0, bias);
+    __m512 bias1 = _mm512_maskz_loadu_ps(mask1, bias + 16);
+    __m512 zero = _mm512_setzero_ps();
+    _Pragma("clang loop unroll(full)")
+    for (int i = 0; i < rows; i++) {
+        __m512 y0 = _mm512_add_ps(acc0[i], bias0);
+        __m512 y1 = _mm512_add_ps(acc1[i], bias1);
+        if (relu) {
+            y0 = _mm512_max_ps(y0, zero);
+            y1 = _mm512_max_ps(y1, zero);
+        }
+        _mm512_mask_storeu_ps(c + (size_t)i * ldc, mask0, y0);
+        _mm512_mask_storeu_ps(c + (size_t)i * ldc + 16, mask1, y1);
+    }
+}
+
 // `rows` (1...ROWS) output rows by one panel of 32 columns; the accumulators stay in registers
 // (2 * ROWS accumulators + 2 weight rows + 1 broadcast <= 32 zmm). `block` holds the rows' inputs
 // transposed (see BlockShape), so every broadcast is a constant offset from one moving pointer.
@@ -133,20 +155,7 @@ tile(const int rows, BlockShape shape, const float *block, const float *panel, c
             }
         }
     }
-    __m512 bias0 = _mm512_maskz_loadu_ps(mask0, bias);
-    __m512 bias1 = _mm512_maskz_loadu_ps(mask1, bias + 16);
-    __m512 zero = _mm512_setzero_ps();
-    _Pragma("clang loop unroll(full)")
-    for (int i = 0; i < rows; i++) {
-        __m512 y0 = _mm512_add_ps(acc0[i], bias0);
-        __m512 y1 = _mm512_add_ps(acc1[i], bias1);
-        if (relu) {
-            y0 = _mm512_max_ps(y0, zero);
-            y1 = _mm512_max_ps(y1, zero);
-        }
-        _mm512_mask_storeu_ps(c + (size_t)i * ldc, mask0, y0);
-        _mm512_mask_storeu_ps(c + (size_t)i * ldc + 16, mask1, y1);
-    }
+    store_tile(rows, acc0, acc1, bias, relu, c, ldc, mask0, mask1);
 }
 
 /// Copies `rows` rows of k floats (row i at a + i * lda) into block transposed: block[p * stride + i].
@@ -175,23 +184,78 @@ tail_tile(int rows, BlockShape shape, const float *block, const float *panel, co
     }
 }
 
+// A full tile of a 3-tap convolution over `cin` input channels read in place, without the
+// transposed block: element p = t * cin + ch of row i is a[(i + t) * cin + ch], so with `cin` a
+// compile-time constant every broadcast is a constant offset from one moving pointer. The
+// multiply-adds run over p in the same order as `tile`'s, so the result is the same to the bit.
+static inline __attribute__((always_inline)) TARGET void
+direct_tile(const int cin, const float *a, const float *panel, const float *bias, int relu, float *c, int ldc,
+            __mmask16 mask0, __mmask16 mask1) {
+    __m512 acc0[ROWS], acc1[ROWS];
+    _Pragma("clang loop unroll(full)")
+    for (int i = 0; i < ROWS; i++) {
+        acc0[i] = _mm512_setzero_ps();
+        acc1[i] = _mm512_setzero_ps();
+    }
+    const float *bp = panel;
+    for (int t = 0; t < DIRECT_TAPS; t++) {
+        const float *ap = a + t * cin;
+        for (int ch = 0; ch < cin; ch++, ap++, bp += PANEL) {
+            __m512 b0 = _mm512_loadu_ps(bp);
+            __m512 b1 = _mm512_loadu_ps(bp + 16);
+            _Pragma("clang loop unroll(full)")
+            for (int i = 0; i < ROWS; i++) {
+                __m512 x = _mm512_set1_ps(ap[i * cin]);
+                acc0[i] = _mm512_fmadd_ps(x, b0, acc0[i]);
+                acc1[i] = _mm512_fmadd_ps(x, b1, acc1[i]);
+            }
+        }
+    }
+    store_tile(ROWS, acc0, acc1, bias, relu, c, ldc, mask0, mask1);
+}
+
+#define DIRECT(cin)                                                                                              \
+    static TARGET __attribute__((noinline)) void direct_tile_##cin(const float *a, const float *panel,          \
+                                                                   const float *bias, int relu, float *c, int ldc, \
+                                                                   __mmask16 mask0, __mmask16 mask1) {          \
+        direct_tile(cin, a, panel, bias, relu, c, ldc, mask0, mask1);                                            \
+    }
+DIRECT(64) DIRECT(128) DIRECT(256)
+#undef DIRECT
+
+// The in-place tile for `cin` channels, or NULL when `cin` has none (the block path runs then).
+typedef void (*DirectTile)(const float *, const float *, const float *, int, float *, int, __mmask16, __mmask16);
+static DirectTile direct_tile_for(int taps, int cin) {
+    if (taps != DIRECT_TAPS) return NULL;
+    switch (cin) {
+        case 64: return direct_tile_64;
+        case 128: return direct_tile_128;
+        case 256: return direct_tile_256;
+        default: return NULL;
+    }
+}
+
 static TARGET void gemm_avx512(int m, int n, int k, const float *a, int lda, const float *packed,
                                const float *bias, int relu, float *c, int ldc, float *block) {
     int panels = (n + PANEL - 1) / PANEL;
     BlockShape shape = block_shape(k, lda);
-    // Rows outer, panels inner: a block's transposed inputs (at most k x ROWS floats) stay in L1
-    // while the packed weight (at most a few hundred kB) streams from L2.
+    DirectTile direct = direct_tile_for(shape.taps, shape.width);
+    // Rows outer, panels inner: a block's inputs (read in place, or transposed: at most k x ROWS
+    // floats) stay in L1 while the packed weight (at most a few hundred kB) streams from L2.
     for (int r = 0; r < m; r += ROWS) {
         int rows = m - r < ROWS ? m - r : ROWS;
+        int in_place = rows == ROWS && direct != NULL;
         const float *ar = a + (size_t)r * lda;
-        transpose_rows(ar, rows + shape.taps - 1, shape.width, lda, block, shape.stride);
+        if (!in_place) transpose_rows(ar, rows + shape.taps - 1, shape.width, lda, block, shape.stride);
         float *cr = c + (size_t)r * ldc;
         for (int q = 0; q < panels; q++) {
             int width = n - q * PANEL < PANEL ? n - q * PANEL : PANEL;
             __mmask16 mask0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
             __mmask16 mask1 = width >= PANEL ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
             const float *panel = packed + (size_t)q * k * PANEL;
-            if (rows == ROWS) {
+            if (in_place) {
+                direct(ar, panel, bias + q * PANEL, relu, cr + q * PANEL, ldc, mask0, mask1);
+            } else if (rows == ROWS) {
                 full_tile(shape, block, panel, bias + q * PANEL, relu, cr + q * PANEL, ldc, mask0, mask1);
             } else {
                 tail_tile(rows, shape, block, panel, bias + q * PANEL, relu, cr + q * PANEL, ldc, mask0, mask1);

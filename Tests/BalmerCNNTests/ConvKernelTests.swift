@@ -91,6 +91,20 @@ import Testing
         }
     }
 
+    /// Full AVX-512 tiles of a 3-tap convolution over 64, 128 or 256 channels (the paper's
+    /// network) read their rows in place instead of a transposed copy; tails still use the copy.
+    /// Same products in the same order: they match the double loop, and the AVX2 kernel exactly.
+    @Test(.enabled(if: avx2 && avx512, "this CPU does not run both kernels"), arguments: [64, 128, 256])
+    func inPlaceConvTilesMatchDoubleLoopAndAVX2(cin: Int) {
+        for (m, n) in [(14, 32), (29, 100), (43, 17)] {
+            let y = Self.run(level: 2, m: m, n: n, k: 3 * cin, lda: cin, relu: true, seed: UInt64(cin + m))
+            #expect(y.mismatches == 0, "cin \(cin) m \(m) n \(n): max diff \(y.worst)")
+            #expect(y.writesOutside == 0, "cin \(cin) m \(m) n \(n): \(y.writesOutside) writes outside m × n")
+            let x = Self.run(level: 1, m: m, n: n, k: 3 * cin, lda: cin, relu: true, seed: UInt64(cin + m))
+            #expect(x.values.elementsEqual(y.values) { $0 == $1 || ($0.isNaN && $1.isNaN) }, "cin \(cin) m \(m) n \(n)")
+        }
+    }
+
     /// The level follows the CPU and `BALMER_CNN_KERNEL`, and packed weights exist exactly for
     /// the levels the CPU runs.
     @Test func kernelChoiceFollowsCPUAndEnvironment() throws {
