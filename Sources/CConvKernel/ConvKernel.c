@@ -106,11 +106,35 @@ static inline BlockShape block_shape(int k, int lda) {
     return s;
 }
 
-// Adds the bias to a tile's accumulators, applies the ReLU when `relu` and stores the `rows` rows
-// (the columns `mask0`/`mask1` select).
+// `rows` (1...ROWS) output rows by one panel of 32 columns; the accumulators stay in registers
+// (2 * ROWS accumulators + 2 weight rows + 1 broadcast <= 32 zmm). Input element p = t * width + ch
+// of row i is a[t * tap_step + ch * ch_step + i * row_step]; with `rows` and `row_step` constant at
+// the call site each broadcast is a constant offset from one moving pointer. Always inlined, so
+// each call site is a fully unrolled kernel. The multiply-adds run over p in order whatever the
+// steps, so every layout of the same inputs gives the same result to the bit.
 static inline __attribute__((always_inline)) TARGET void
-store_tile(const int rows, const __m512 *acc0, const __m512 *acc1, const float *bias, int relu, float *c, int ldc,
-           __mmask16 mask0, __mmask16 mask1) {
+tile_at(const int rows, int taps, int width, const float *a, int tap_step, int ch_step, const int row_step,
+        const float *panel, const float *bias, int relu, float *c, int ldc, __mmask16 mask0, __mmask16 mask1) {
+    __m512 acc0[ROWS], acc1[ROWS];
+    _Pragma("clang loop unroll(full)")
+    for (int i = 0; i < rows; i++) {
+        acc0[i] = _mm512_setzero_ps();
+        acc1[i] = _mm512_setzero_ps();
+    }
+    const float *bp = panel;
+    for (int t = 0; t < taps; t++) {
+        const float *ap = a + (size_t)t * tap_step;
+        for (int ch = 0; ch < width; ch++, ap += ch_step, bp += PANEL) {
+            __m512 b0 = _mm512_loadu_ps(bp);
+            __m512 b1 = _mm512_loadu_ps(bp + 16);
+            _Pragma("clang loop unroll(full)")
+            for (int i = 0; i < rows; i++) {
+                __m512 x = _mm512_set1_ps(ap[i * row_step]);
+                acc0[i] = _mm512_fmadd_ps(x, b0, acc0[i]);
+                acc1[i] = _mm512_fmadd_ps(x, b1, acc1[i]);
+            }
+        }
+    }
     __m512 bias0 = _mm512_maskz_loadu_ps(mask0, bias);
     __m512 bias1 = _mm512_maskz_loadu_ps(mask1, bias + 16);
     __m512 zero = _mm512_setzero_ps();
@@ -127,35 +151,12 @@ store_tile(const int rows, const __m512 *acc0, const __m512 *acc1, const float *
     }
 }
 
-// `rows` (1...ROWS) output rows by one panel of 32 columns; the accumulators stay in registers
-// (2 * ROWS accumulators + 2 weight rows + 1 broadcast <= 32 zmm). `block` holds the rows' inputs
-// transposed (see BlockShape), so every broadcast is a constant offset from one moving pointer.
-// Always inlined with a constant `rows`, so each call site is a fully unrolled kernel.
+// A tile over `block`, the rows' inputs transposed (see BlockShape): tap t of row i, channel ch
+// at block[ch * stride + i + t].
 static inline __attribute__((always_inline)) TARGET void
 tile(const int rows, BlockShape shape, const float *block, const float *panel, const float *bias,
      int relu, float *c, int ldc, __mmask16 mask0, __mmask16 mask1) {
-    __m512 acc0[ROWS], acc1[ROWS];
-    _Pragma("clang loop unroll(full)")
-    for (int i = 0; i < rows; i++) {
-        acc0[i] = _mm512_setzero_ps();
-        acc1[i] = _mm512_setzero_ps();
-    }
-    const float *bp = panel;
-    const int stride = shape.stride;
-    for (int t = 0; t < shape.taps; t++) {
-        const float *ap = block + t;
-        for (int ch = 0; ch < shape.width; ch++, ap += stride, bp += PANEL) {
-            __m512 b0 = _mm512_loadu_ps(bp);
-            __m512 b1 = _mm512_loadu_ps(bp + 16);
-            _Pragma("clang loop unroll(full)")
-            for (int i = 0; i < rows; i++) {
-                __m512 x = _mm512_set1_ps(ap[i]);
-                acc0[i] = _mm512_fmadd_ps(x, b0, acc0[i]);
-                acc1[i] = _mm512_fmadd_ps(x, b1, acc1[i]);
-            }
-        }
-    }
-    store_tile(rows, acc0, acc1, bias, relu, c, ldc, mask0, mask1);
+    tile_at(rows, shape.taps, shape.width, block, 1, shape.stride, 1, panel, bias, relu, c, ldc, mask0, mask1);
 }
 
 /// Copies `rows` rows of k floats (row i at a + i * lda) into block transposed: block[p * stride + i].
@@ -186,32 +187,11 @@ tail_tile(int rows, BlockShape shape, const float *block, const float *panel, co
 
 // A full tile of a 3-tap convolution over `cin` input channels read in place, without the
 // transposed block: element p = t * cin + ch of row i is a[(i + t) * cin + ch], so with `cin` a
-// compile-time constant every broadcast is a constant offset from one moving pointer. The
-// multiply-adds run over p in the same order as `tile`'s, so the result is the same to the bit.
+// compile-time constant every broadcast is a constant offset from one moving pointer.
 static inline __attribute__((always_inline)) TARGET void
 direct_tile(const int cin, const float *a, const float *panel, const float *bias, int relu, float *c, int ldc,
             __mmask16 mask0, __mmask16 mask1) {
-    __m512 acc0[ROWS], acc1[ROWS];
-    _Pragma("clang loop unroll(full)")
-    for (int i = 0; i < ROWS; i++) {
-        acc0[i] = _mm512_setzero_ps();
-        acc1[i] = _mm512_setzero_ps();
-    }
-    const float *bp = panel;
-    for (int t = 0; t < DIRECT_TAPS; t++) {
-        const float *ap = a + t * cin;
-        for (int ch = 0; ch < cin; ch++, ap++, bp += PANEL) {
-            __m512 b0 = _mm512_loadu_ps(bp);
-            __m512 b1 = _mm512_loadu_ps(bp + 16);
-            _Pragma("clang loop unroll(full)")
-            for (int i = 0; i < ROWS; i++) {
-                __m512 x = _mm512_set1_ps(ap[i * cin]);
-                acc0[i] = _mm512_fmadd_ps(x, b0, acc0[i]);
-                acc1[i] = _mm512_fmadd_ps(x, b1, acc1[i]);
-            }
-        }
-    }
-    store_tile(ROWS, acc0, acc1, bias, relu, c, ldc, mask0, mask1);
+    tile_at(ROWS, DIRECT_TAPS, cin, a, cin, 1, cin, panel, bias, relu, c, ldc, mask0, mask1);
 }
 
 #define DIRECT(cin)                                                                                              \
