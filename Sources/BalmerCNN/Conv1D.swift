@@ -78,7 +78,7 @@ enum Conv1D {
     static let kernelPanel = 32
 
     /// The forward pass on Balmer's kernel of `level` (2: AVX-512, 1: AVX2 + FMA; see
-    /// ``ConvKernel`` and `ConvKernel.h`) with `packed` weights (``PackedConvWeights``): one GEMM
+    /// ``ConvKernel`` and `ConvKernel.h`) with `packed` weights (``PackedWeights``): one GEMM
     /// over every buffer row with overlapping input windows (`lda = cin`), bias and ReLU applied
     /// in registers; rows split over threads in whole register tiles (or, for tiny batches, the
     /// weight panels). Then the pad rows are cleared.

@@ -2,7 +2,7 @@ internal import CConvKernel
 
 /// Balmer's own GEMM micro-kernels for the forward convolutions (`Sources/CConvKernel`), by
 /// level: 2 = AVX-512F, 1 = AVX2 + FMA, 0 = none (OpenBLAS runs the convolutions). Both kernels
-/// read the same packed weights (``PackedConvWeights``).
+/// read the same packed weights (``PackedWeights``).
 enum ConvKernel {
     /// The level this process uses: the best the CPU runs unless `BALMER_CNN_KERNEL` says `blas`
     /// (0), `avx2` (1, also on an AVX-512 CPU) or `avx512` (2); read once.
@@ -48,5 +48,14 @@ enum ConvKernel {
                      c: UnsafeMutablePointer<Float>, ldc: Int) {
         balmer_conv_gemm_level(Int32(level), Int32(m), Int32(n), Int32(k), a, Int32(lda), packed, bias,
                                relu ? 1 : 0, c, Int32(ldc))
+    }
+
+    /// ``gemm(level:m:n:k:a:lda:packed:bias:relu:c:ldc:)`` at level 2 for a dense layer (rows that
+    /// do not overlap, `k` in the thousands), its depth in slices: see `balmer_dense_gemm` in
+    /// `ConvKernel.h`. Same bits; only when ``supported(_:)`` accepts level 2.
+    @inline(__always)
+    static func denseGEMM(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
+                          bias: UnsafePointer<Float>, relu: Bool, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        balmer_dense_gemm(Int32(m), Int32(n), Int32(k), a, Int32(lda), packed, bias, relu ? 1 : 0, c, Int32(ldc))
     }
 }

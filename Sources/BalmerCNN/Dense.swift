@@ -3,6 +3,10 @@
 /// Input rows may be strided: sample `n` reads `features` floats at `input + n · inStride`, which
 /// flattens a padded conv buffer in place (length-major, then channel). Weight `[features][units]`
 /// (Keras layout), bias `[units]`, output `[n][units]`.
+///
+/// The forward pass runs on Balmer's GEMV for batches of up to ``gemvBatchLimit`` samples, on
+/// the AVX-512 kernel when the caller has packed the weight (``PackedWeights``, inference), and
+/// on OpenBLAS otherwise.
 enum Dense {
     struct Shape {
         var batch: Int
@@ -17,7 +21,11 @@ enum Dense {
 
     static func forward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                        relu: Bool, threads: Int) {
+                        relu: Bool, threads: Int, packed: UnsafePointer<Float>? = nil) {
+        if let packed, s.batch > gemvBatchLimit {
+            packedForward(s, input: input, packed: packed, bias: bias, output: output, relu: relu, threads: threads)
+            return
+        }
         if s.batch <= gemvBatchLimit {
             // Split the output columns over threads: each streams its part of the weights.
             let parts = gemvParts(units: s.units, threads: threads)
@@ -40,6 +48,34 @@ enum Dense {
         }
     }
 
+    /// Register-tile rows of the AVX-512 kernel (``ConvKernel/rows(level:)`` at level 2).
+    private static let tileRows = ConvKernel.rows(level: 2)
+
+    /// The forward pass on Balmer's AVX-512 kernel with the weight packed in panels of 32 columns
+    /// (``PackedWeights``): small batches split the panels over threads (each thread reads
+    /// only its columns' weights), larger ones the rows in whole register tiles.
+    static func packedForward(_ s: Shape, input: UnsafePointer<Float>, packed: UnsafePointer<Float>,
+                              bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, relu: Bool,
+                              threads: Int) {
+        let panel = Conv1D.kernelPanel, tiles = (s.batch + tileRows - 1) / tileRows
+        if tiles < 4 * threads {
+            let panels = (s.units + panel - 1) / panel
+            ParallelLoop.chunks(panels, threads: threads) { range, _ in
+                let first = range.lowerBound * panel
+                ConvKernel.denseGEMM(m: s.batch, n: min(s.units, range.upperBound * panel) - first, k: s.features,
+                                     a: input, lda: s.inStride, packed: packed + first * s.features,
+                                     bias: bias + first, relu: relu, c: output + first, ldc: s.units)
+            }
+        } else {
+            ParallelLoop.chunks(tiles, threads: threads) { range, _ in
+                let first = range.lowerBound * tileRows
+                ConvKernel.denseGEMM(m: min(s.batch, range.upperBound * tileRows) - first, n: s.units, k: s.features,
+                                     a: input + first * s.inStride, lda: s.inStride, packed: packed,
+                                     bias: bias, relu: relu, c: output + first * s.units, ldc: s.units)
+            }
+        }
+    }
+
     /// How many parts the GEMVs of a tiny batch split `units` output columns into over
     /// `threads` threads: parts of at least 64 units.
     static func gemvParts(units: Int, threads: Int) -> Int {
@@ -50,7 +86,7 @@ enum Dense {
     /// pass over those columns' weights per two samples, or OpenBLAS's per sample when Balmer's
     /// kernels are off; then bias and ReLU), on the calling thread: one part of the
     /// split in ``forward(_:input:weight:bias:output:relu:threads:)``, or one member's share in
-    /// ``Network/tinyForward(_:parameters:batch:team:packed:)``.
+    /// ``Network/teamForward(_:parameters:batch:team:packed:)``.
     static func forwardColumns(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                relu: Bool, columns: Range<Int>) {

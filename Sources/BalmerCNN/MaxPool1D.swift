@@ -20,7 +20,7 @@ enum MaxPool1D {
 
     /// The forward pass of samples `samples`, channels `channels` only, on the calling thread
     /// (a chunk of the threaded pass, or one member's share in
-    /// ``Network/tinyForward(_:parameters:batch:team:packed:)``).
+    /// ``Network/teamForward(_:parameters:batch:team:packed:)``).
     static func forward(_ s: Shape, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                         samples: Range<Int>, channels: Range<Int>) {
         let c = s.channels, pad = s.pad, first = channels.lowerBound, width = channels.count

@@ -8,22 +8,22 @@ enum Network {
     /// Runs the layers on the first `batch` samples of stage 0 and writes softmax probabilities
     /// to `workspace.probabilities` (`[batch][classes]`). In training, dropout masks are drawn
     /// from `rng`; otherwise dropout is the identity.
-    /// `packed`, when given, holds `parameters`' conv weights packed for Balmer's kernel (of
-    /// `packed.level`), which then runs those layers instead of OpenBLAS. With `packed` and a
-    /// `team` of more than one thread, tiny inference batches run on the team
-    /// (``tinyForward(_:parameters:batch:team:packed:)``).
+    /// `packed`, when given, holds `parameters`' conv weights (and maybe dense weights) packed for
+    /// Balmer's kernel (of `packed.level`), which then runs those layers instead of OpenBLAS. With `packed` and a
+    /// `team` of more than one thread, small inference batches run on the team
+    /// (``teamForward(_:parameters:batch:team:packed:)``).
     static func forward(_ ws: Workspace, parameters: UnsafePointer<Float>, batch: Int,
-                        rng: inout SeededGenerator, threads: Int, packed: PackedConvWeights? = nil,
+                        rng: inout SeededGenerator, threads: Int, packed: PackedWeights? = nil,
                         team: SpinTeam? = nil) {
         let plan = ws.plan
         // A tiny batch on Balmer's kernels and GEMV calls no OpenBLAS routine, so it leaves
         // OpenBLAS's process-wide thread count alone (a training on another thread depends on
         // it); on OpenBLAS it runs with that count at one.
         let tinyCallsBLAS = packed == nil || !ConvKernel.denseGEMVAvailable
-        if let team, let packed, team.size > 1, !ws.training, batch <= Dense.gemvBatchLimit {
+        if let team, let packed, team.size > 1, !ws.training, batch <= teamBatchLimit(packed, ws) {
             if tinyCallsBLAS { BLASThreads.set(1) }
             defer { if tinyCallsBLAS { BLASThreads.set(threads) } }
-            tinyForward(ws, parameters: parameters, batch: batch, team: team, packed: packed)
+            teamForward(ws, parameters: parameters, batch: batch, team: team, packed: packed)
             return
         }
         let level = packed?.level ?? 0
@@ -77,7 +77,8 @@ enum Network {
         }
         for i in ws.convLayers..<plan.layers.count {
             layerForward(ws, i, parameters: parameters, x: ws.activations[i], y: ws.activations[i + 1],
-                         batch: batch, maskStart: 0, rng: &rng, threads: threads)
+                         batch: batch, maskStart: 0, rng: &rng, threads: threads, packed: packed?[i],
+                         kernelLevel: level)
         }
         SoftmaxCrossEntropy.softmax(batch: batch, classes: plan.architecture.classes,
                                     logits: ws.activations[plan.layers.count], probabilities: ws.probabilities)
@@ -104,7 +105,8 @@ enum Network {
             let s = Dense.Shape(batch: batch, features: layer.input.features,
                                 units: layer.output.channels, inStride: layer.input.stride(pad: pad))
             Dense.forward(s, input: x + layer.input.offset(pad: pad), weight: parameters + layer.weightOffset,
-                          bias: parameters + layer.biasOffset, output: y, relu: relu, threads: threads)
+                          bias: parameters + layer.biasOffset, output: y, relu: relu, threads: threads,
+                          packed: packed)
         case let .dropout(rate):
             if ws.training {
                 let stride = layer.input.stride(pad: pad)

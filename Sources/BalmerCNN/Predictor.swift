@@ -41,9 +41,10 @@ public final class Predictor {
     /// Threads for the engine's own loops; OpenBLAS is set to the same count.
     public let threads: Int
     private let workspace: Workspace
-    /// The model's conv weights for Balmer's conv kernel (AVX-512 or AVX2; nil where none runs).
-    private let packed: PackedConvWeights?
-    /// Threads for tiny batches (``Dense/gemvBatchLimit`` samples or fewer) on Balmer's kernel,
+    /// The model's weights for Balmer's kernels (convs on AVX-512 or AVX2, dense layers on
+    /// AVX-512; nil where no kernel runs).
+    private let packed: PackedWeights?
+    /// Threads for small batches (``Network/teamBatchLimit(_:_:)`` samples or fewer) on Balmer's kernel,
     /// made on the first such batch.
     private var team: SpinTeam?
 
@@ -52,7 +53,7 @@ public final class Predictor {
         self.maxBatch = max(1, maxBatch)
         self.threads = max(1, threads)
         workspace = Workspace(plan: model.plan, capacity: self.maxBatch, training: false, workers: self.threads)
-        packed = PackedConvWeights(plan: model.plan)
+        packed = PackedWeights(plan: model.plan, dense: true)
         if let packed { model.parameters.withUnsafeBufferPointer { packed.pack($0.baseAddress!) } }
         BLASThreads.set(self.threads)
     }
@@ -93,7 +94,7 @@ public final class Predictor {
     func run(_ samples: UnsafePointer<Float>, count: Int) {
         let size = model.architecture.inputSize
         for i in 0..<count { workspace.setInput(slot: i, from: samples + i * size) }
-        if team == nil, packed != nil, threads > 1, count <= Dense.gemvBatchLimit {
+        if team == nil, let packed, threads > 1, count <= Network.teamBatchLimit(packed, workspace) {
             team = SpinTeam(size: threads)
         }
         var rng = SeededGenerator(seed: 0)

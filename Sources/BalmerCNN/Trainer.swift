@@ -143,7 +143,7 @@ public enum Trainer {
         var adam = Adam(count: count, options: options.adam)
         // The conv weights for Balmer's kernel, packed again before every step's forward pass
         // (a 1.5 MB copy for the paper's network, ~1 % of a step).
-        let packed = PackedConvWeights(plan: model.plan)
+        let packed = PackedWeights(plan: model.plan)
         // The largest dense layer's weight gradient is formed inside Adam's step.
         let deferredLayer = deferDenseGradient ? DeferredWeightGradient.layer(in: model.plan) : nil
         var shuffler = SeededGenerator.derived(seed: options.seed, stream: 1)
@@ -273,12 +273,12 @@ public enum Trainer {
                                 threads: Int = ComputeThreads.default) -> (loss: Double, accuracy: Double) {
         let ws = Workspace(plan: model.plan, capacity: 256, training: false, workers: threads)
         return evaluate(model, workspace: ws, data: data, indices: indices ?? Array(0..<data.count), threads: threads,
-                        packed: PackedConvWeights(plan: model.plan))
+                        packed: PackedWeights(plan: model.plan))
     }
 
     /// `packed`, when given, is (re)packed from the model's parameters and runs the convolutions.
     static func evaluate(_ model: CNNModel, workspace ws: Workspace, data: TrainingData, indices: [Int],
-                         threads: Int, packed: PackedConvWeights? = nil) -> (loss: Double, accuracy: Double) {
+                         threads: Int, packed: PackedWeights? = nil) -> (loss: Double, accuracy: Double) {
         if let packed { model.parameters.withUnsafeBufferPointer { packed.pack($0.baseAddress!) } }
         let size = model.architecture.inputSize, k = model.architecture.classes
         var loss = 0.0, correct = 0, offset = 0

@@ -10,6 +10,7 @@
 #define ROWS2 6
 #define HALF 16
 #define CHUNK2 4
+#define DENSE_SLICE 512
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define BALMER_X86 1
@@ -112,14 +113,20 @@ static inline BlockShape block_shape(int k, int lda) {
 // the call site each broadcast is a constant offset from one moving pointer. Always inlined, so
 // each call site is a fully unrolled kernel. The multiply-adds run over p in order whatever the
 // steps, so every layout of the same inputs gives the same result to the bit.
+//
+// A dense layer's long sums go in slices of the depth (see dense_avx512): `resume` starts the
+// accumulators from C's partial sums instead of zero, and `finish` is 0 for every slice but the
+// last, which alone adds the bias and applies the ReLU. A float stored and loaded again is the same
+// float, so the slices give the bits of one pass.
 static inline __attribute__((always_inline)) TARGET void
 tile_at(const int rows, int taps, int width, const float *a, int tap_step, int ch_step, const int row_step,
-        const float *panel, const float *bias, int relu, float *c, int ldc, __mmask16 mask0, __mmask16 mask1) {
+        const float *panel, const float *bias, int relu, float *c, int ldc, __mmask16 mask0, __mmask16 mask1,
+        const int resume, const int finish) {
     __m512 acc0[ROWS], acc1[ROWS];
     _Pragma("clang loop unroll(full)")
     for (int i = 0; i < rows; i++) {
-        acc0[i] = _mm512_setzero_ps();
-        acc1[i] = _mm512_setzero_ps();
+        acc0[i] = resume ? _mm512_maskz_loadu_ps(mask0, c + (size_t)i * ldc) : _mm512_setzero_ps();
+        acc1[i] = resume ? _mm512_maskz_loadu_ps(mask1, c + (size_t)i * ldc + 16) : _mm512_setzero_ps();
     }
     const float *bp = panel;
     for (int t = 0; t < taps; t++) {
@@ -134,6 +141,14 @@ tile_at(const int rows, int taps, int width, const float *a, int tap_step, int c
                 acc1[i] = _mm512_fmadd_ps(x, b1, acc1[i]);
             }
         }
+    }
+    if (!finish) {
+        _Pragma("clang loop unroll(full)")
+        for (int i = 0; i < rows; i++) {
+            _mm512_mask_storeu_ps(c + (size_t)i * ldc, mask0, acc0[i]);
+            _mm512_mask_storeu_ps(c + (size_t)i * ldc + 16, mask1, acc1[i]);
+        }
+        return;
     }
     __m512 bias0 = _mm512_maskz_loadu_ps(mask0, bias);
     __m512 bias1 = _mm512_maskz_loadu_ps(mask1, bias + 16);
@@ -156,7 +171,7 @@ tile_at(const int rows, int taps, int width, const float *a, int tap_step, int c
 static inline __attribute__((always_inline)) TARGET void
 tile(const int rows, BlockShape shape, const float *block, const float *panel, const float *bias,
      int relu, float *c, int ldc, __mmask16 mask0, __mmask16 mask1) {
-    tile_at(rows, shape.taps, shape.width, block, 1, shape.stride, 1, panel, bias, relu, c, ldc, mask0, mask1);
+    tile_at(rows, shape.taps, shape.width, block, 1, shape.stride, 1, panel, bias, relu, c, ldc, mask0, mask1, 0, 1);
 }
 
 /// Copies `rows` rows of k floats (row i at a + i * lda) into block transposed: block[p * stride + i].
@@ -191,7 +206,7 @@ tail_tile(int rows, BlockShape shape, const float *block, const float *panel, co
 static inline __attribute__((always_inline)) TARGET void
 direct_tile(const int cin, const float *a, const float *panel, const float *bias, int relu, float *c, int ldc,
             __mmask16 mask0, __mmask16 mask1) {
-    tile_at(ROWS, DIRECT_TAPS, cin, a, cin, 1, cin, panel, bias, relu, c, ldc, mask0, mask1);
+    tile_at(ROWS, DIRECT_TAPS, cin, a, cin, 1, cin, panel, bias, relu, c, ldc, mask0, mask1, 0, 1);
 }
 
 #define DIRECT(cin)                                                                                              \
@@ -242,6 +257,74 @@ static TARGET void gemm_avx512(int m, int n, int k, const float *a, int lda, con
             }
         }
     }
+}
+
+// ---- AVX-512F dense layers: the depth in slices ----------------------------------------------
+
+// A slice of the depth of `rows` (1...ROWS) rows by one panel: the rows' `depth` inputs transposed
+// in `block` (element p of row i at block[p * ROWS + i]), the slice of the panel at `panel`.
+static TARGET __attribute__((noinline)) void
+dense_tile(int rows, int depth, const float *block, const float *panel, const float *bias, int relu, float *c,
+           int ldc, __mmask16 mask0, __mmask16 mask1, int resume, int finish) {
+#define STEP(r, re, fi) tile_at(r, 1, depth, block, 0, ROWS, 1, panel, bias, relu, c, ldc, mask0, mask1, re, fi)
+#define FLAGS(r)                                                                                                 \
+    if (resume) {                                                                                                \
+        if (finish) STEP(r, 1, 1); else STEP(r, 1, 0);                                                           \
+    } else {                                                                                                     \
+        if (finish) STEP(r, 0, 1); else STEP(r, 0, 0);                                                           \
+    }                                                                                                            \
+    break;
+    switch (rows) {
+        case 1: FLAGS(1) case 2: FLAGS(2) case 3: FLAGS(3) case 4: FLAGS(4) case 5: FLAGS(5)
+        case 6: FLAGS(6) case 7: FLAGS(7) case 8: FLAGS(8) case 9: FLAGS(9) case 10: FLAGS(10)
+        case 11: FLAGS(11) case 12: FLAGS(12) case 13: FLAGS(13) case 14: FLAGS(14)
+        default: break;
+    }
+#undef FLAGS
+#undef STEP
+}
+
+// C = act(bias + A W) for a dense layer: k in the thousands, so one tile's full-depth pass would
+// stream a whole panel (k x 32 floats, over half a megabyte for the paper's first dense layer) per
+// 14 rows. Instead the depth goes in slices of DENSE_SLICE: each slice of every row tile is
+// transposed once into `blocks` (m x DENSE_SLICE floats, in L2), then each panel's slice (64 kB)
+// is read from memory once and reused from L1/L2 by every row tile. The partial sums wait in C.
+static TARGET void dense_avx512(int m, int n, int k, const float *a, int lda, const float *packed,
+                                const float *bias, int relu, float *c, int ldc, float *blocks) {
+    int panels = (n + PANEL - 1) / PANEL;
+    int tiles = (m + ROWS - 1) / ROWS;
+    for (int k0 = 0; k0 < k; k0 += DENSE_SLICE) {
+        int depth = k - k0 < DENSE_SLICE ? k - k0 : DENSE_SLICE;
+        int resume = k0 > 0, finish = k0 + depth == k;
+        for (int t = 0; t < tiles; t++) {
+            int rows = m - t * ROWS < ROWS ? m - t * ROWS : ROWS;
+            transpose_rows(a + (size_t)t * ROWS * lda + k0, rows, depth, lda, blocks + (size_t)t * ROWS * depth, ROWS);
+        }
+        for (int q = 0; q < panels; q++) {
+            int width = n - q * PANEL < PANEL ? n - q * PANEL : PANEL;
+            __mmask16 mask0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+            __mmask16 mask1 = width >= PANEL ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+            const float *panel = packed + (size_t)q * k * PANEL + (size_t)k0 * PANEL;
+            for (int t = 0; t < tiles; t++) {
+                int rows = m - t * ROWS < ROWS ? m - t * ROWS : ROWS;
+                dense_tile(rows, depth, blocks + (size_t)t * ROWS * depth, panel, bias + q * PANEL, relu,
+                           c + (size_t)t * ROWS * ldc + q * PANEL, ldc, mask0, mask1, resume, finish);
+            }
+        }
+    }
+}
+
+void balmer_dense_gemm(int m, int n, int k, const float *a, int lda, const float *packed, const float *bias,
+                       int relu, float *c, int ldc) {
+    if (!balmer_conv_kernel_supported(2)) abort();
+    if (m <= 0 || n <= 0) return;
+    int tiles = (m + ROWS - 1) / ROWS;
+    int depth = k < DENSE_SLICE ? (k > 0 ? k : 1) : DENSE_SLICE;
+    size_t bytes = ((size_t)tiles * ROWS * depth * sizeof(float) + 63) / 64 * 64;
+    float *blocks = aligned_alloc(64, bytes);
+    if (blocks == NULL) abort();
+    dense_avx512(m, n, k, a, lda, packed, bias, relu, c, ldc, blocks);
+    free(blocks);
 }
 
 // ---- AVX2 + FMA: ROWS2 x 16 per register tile ------------------------------------------------
@@ -374,6 +457,12 @@ void balmer_conv_gemm_level(int level, int m, int n, int k, const float *a, int 
 }
 
 #else
+
+void balmer_dense_gemm(int m, int n, int k, const float *a, int lda, const float *packed, const float *bias,
+                       int relu, float *c, int ldc) {
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)bias; (void)relu; (void)c; (void)ldc;
+    abort();
+}
 
 void balmer_conv_gemm_level(int level, int m, int n, int k, const float *a, int lda, const float *packed,
                             const float *bias, int relu, float *c, int ldc) {

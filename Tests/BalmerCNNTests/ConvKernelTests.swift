@@ -27,17 +27,25 @@ import Testing
     /// Runs `level`'s kernel on seeded data with C (`ldc = n + 3`, one spare row) filled with NaN
     /// and compares rows `< m`, columns `< n` with the double loop; counts every other entry of C
     /// that is no longer NaN.
-    static func run(level: Int, m: Int, n: Int, k: Int, lda: Int, relu: Bool, seed: UInt64) -> Outcome {
+    /// `dense`: the AVX-512 dense-layer entry (``ConvKernel/denseGEMM(m:n:k:a:lda:packed:bias:relu:c:ldc:)``,
+    /// depth in slices) instead of `level`'s kernel.
+    static func run(level: Int, m: Int, n: Int, k: Int, lda: Int, relu: Bool, seed: UInt64,
+                    dense: Bool = false) -> Outcome {
         let a = TestData.random((m - 1) * lda + k, seed: seed)
         let w = TestData.random(k * n, seed: seed + 1)
         let bias = TestData.random(n, seed: seed + 2, scale: 0.5)
-        var packed = [Float](repeating: .nan, count: PackedConvWeights.count(kernel: 1, cin: k, cout: n))
-        packed.withUnsafeMutableBufferPointer { PackedConvWeights.pack(w, kernel: 1, cin: k, cout: n, into: $0.baseAddress!) }
+        var packed = [Float](repeating: .nan, count: PackedWeights.count(kernel: 1, cin: k, cout: n))
+        packed.withUnsafeMutableBufferPointer { PackedWeights.pack(w, kernel: 1, cin: k, cout: n, into: $0.baseAddress!) }
         let ldc = n + 3
         var c = [Float](repeating: .nan, count: (m + 1) * ldc)
         c.withUnsafeMutableBufferPointer { out in
-            ConvKernel.gemm(level: level, m: m, n: n, k: k, a: a, lda: lda, packed: packed, bias: bias,
-                            relu: relu, c: out.baseAddress!, ldc: ldc)
+            if dense {
+                ConvKernel.denseGEMM(m: m, n: n, k: k, a: a, lda: lda, packed: packed, bias: bias, relu: relu,
+                                     c: out.baseAddress!, ldc: ldc)
+            } else {
+                ConvKernel.gemm(level: level, m: m, n: n, k: k, a: a, lda: lda, packed: packed, bias: bias,
+                                relu: relu, c: out.baseAddress!, ldc: ldc)
+            }
         }
         var outcome = Outcome(values: c)
         for r in 0...m {
@@ -47,11 +55,17 @@ import Testing
                     if !v.isNaN { outcome.writesOutside += 1 }
                     continue
                 }
-                var sum = Double(bias[j])
-                for p in 0..<k { sum += Double(a[r * lda + p]) * Double(w[p * n + j]) }
+                var sum = Double(bias[j]), magnitude = 0.0
+                for p in 0..<k {
+                    let product = Double(a[r * lda + p]) * Double(w[p * n + j])
+                    sum += product
+                    magnitude += abs(product)
+                }
                 if relu { sum = max(sum, 0) }
                 let d = abs(Double(v) - sum)
-                if !(d <= 1e-5 + 1e-5 * abs(sum)) { outcome.mismatches += 1 }
+                // Float rounding grows with the depth: a long sum (a dense layer's k in the
+                // thousands) may differ by a few 1e-7 of its products' magnitudes.
+                if !(d <= 1e-5 + 1e-5 * abs(sum) + 3e-7 * magnitude) { outcome.mismatches += 1 }
                 outcome.worst = max(outcome.worst, d.isNaN ? .infinity : d)
             }
         }
@@ -105,6 +119,26 @@ import Testing
         }
     }
 
+    /// The dense-layer entry takes the depth in slices of 512 whose partial sums wait in C; a
+    /// float stored and reloaded is unchanged, so it gives the bits of the one-pass AVX-512 kernel
+    /// (and matches the double loop) for depths below, at and across slice boundaries, tile tails
+    /// and partial panels, writing nothing outside m × n.
+    @Test(.enabled(if: avx512, "this CPU lacks AVX-512F: the AVX-512 kernel cannot run here"),
+          arguments: [1, 13, 14, 15, 43])
+    func denseSlicesMatchOnePassKernelExactly(m: Int) {
+        for (n, k) in [(3, 1), (17, 511), (32, 512), (100, 513), (33, 1300)] {
+            for relu in [false, true] {
+                let seed = UInt64(m * 10_000 + k)
+                let sliced = Self.run(level: 2, m: m, n: n, k: k, lda: k + 5, relu: relu, seed: seed, dense: true)
+                let onePass = Self.run(level: 2, m: m, n: n, k: k, lda: k + 5, relu: relu, seed: seed)
+                let label = "m \(m) n \(n) k \(k) relu \(relu)"
+                #expect(sliced.mismatches == 0, "\(label): max diff \(sliced.worst)")
+                #expect(sliced.writesOutside == 0, "\(label): \(sliced.writesOutside) writes outside m × n")
+                #expect(sliced.values.elementsEqual(onePass.values) { $0 == $1 || ($0.isNaN && $1.isNaN) }, "\(label)")
+            }
+        }
+    }
+
     /// The level follows the CPU and `BALMER_CNN_KERNEL`, and packed weights exist exactly for
     /// the levels the CPU runs.
     @Test func kernelChoiceFollowsCPUAndEnvironment() throws {
@@ -115,18 +149,18 @@ import Testing
         default: best
         }
         #expect(ConvKernel.chosenLevel == expected)
-        #expect(PackedConvWeights.available == (expected > 0))
+        #expect(PackedWeights.available == (expected > 0))
         #expect(BLASCore.convolutions == ["openblas", "balmer-avx2", "balmer-avx512"][expected])
         #expect(ConvKernel.supported(0))
         #expect(ConvKernel.rows(level: 1) == 6 && ConvKernel.rows(level: 2) == 14)
         let plan = try NetworkPlan(Architecture.paper())
-        #expect(PackedConvWeights(plan: plan, level: 0) == nil)
+        #expect(PackedWeights(plan: plan, level: 0) == nil)
         for level in [1, 2] {
-            let packed = PackedConvWeights(plan: plan, level: level)
+            let packed = PackedWeights(plan: plan, level: level)
             #expect((packed != nil) == ConvKernel.supported(level))
             #expect(packed.map { $0.level == level } ?? true)
         }
-        #expect(PackedConvWeights(plan: plan)?.level == (expected > 0 ? expected : nil))
+        #expect(PackedWeights(plan: plan)?.level == (expected > 0 ? expected : nil))
     }
 
     /// Conv layers with partial panels and halves (20, 37, 70 filters), pad 2 from the kernel of 5.
@@ -149,17 +183,50 @@ import Testing
                       ForwardCase(batch: 9, chunk: 4, workers: 2, training: false),
                       ForwardCase(batch: 6, chunk: 64, workers: 1, training: true)])
     func networkForwardOnAVX2MatchesOpenBLAS(_ c: ForwardCase) throws {
-        let model = try CNNModel(architecture: Self.wide, seed: 31,
+        try Self.checkForward(Self.wide, c, level: 1, dense: false)
+    }
+
+    /// Dense layers of 70 and 40 units (three and two panels, partial) after a conv.
+    static let denseHeavy = Architecture(
+        inputLength: 40,
+        layers: [.conv(kernel: 3, filters: 8), .maxPool(size: 2), .dense(units: 70), .dropout(rate: 0.5),
+                 .dense(units: 40)],
+        classes: 3)
+
+    /// On AVX-512 an inference's dense layers (batches above the GEMV's two samples) run on the
+    /// kernel with packed weights: panels split over threads for small batches, rows for batches
+    /// of at least four tiles per thread (120 samples here). The trainer packs no dense weights (it
+    /// packs before every step), but a training forward pass with them agrees too.
+    @Test(.enabled(if: avx512, "this CPU lacks AVX-512F: the AVX-512 kernel cannot run here"),
+          arguments: [ForwardCase(batch: 3, chunk: 64, workers: 1, training: false),
+                      ForwardCase(batch: 60, chunk: 16, workers: 2, training: false),
+                      ForwardCase(batch: 120, chunk: 64, workers: 1, training: false),
+                      ForwardCase(batch: 6, chunk: 64, workers: 1, training: true)])
+    func networkForwardWithPackedDenseMatchesOpenBLAS(_ c: ForwardCase) throws {
+        try Self.checkForward(Self.denseHeavy, c, level: 2, dense: true)
+    }
+
+    /// A forward pass with `architecture`'s weights packed for `level` (dense layers too when
+    /// `dense`) against OpenBLAS alone: logits and probabilities within 1e-5.
+    static func checkForward(_ architecture: Architecture, _ c: ForwardCase, level: Int, dense: Bool) throws {
+        var model = try CNNModel(architecture: architecture, seed: 31,
                                  info: ModelInfo(classNames: ["a", "b", "c"], created: Date(timeIntervalSince1970: 0)))
-        let x = TestData.random(c.batch * 40, seed: 32)
-        let packed = try #require(PackedConvWeights(plan: model.plan, level: 1))
-        #expect(packed.level == 1)
+        TestData.randomizeBiases(&model, seed: 34)
+        let length = architecture.inputLength
+        let x = TestData.random(c.batch * length, seed: 32)
+        let packed = try #require(PackedWeights(plan: model.plan, level: level, dense: dense))
+        #expect(packed.level == level)
+        for (i, layer) in model.plan.layers.enumerated() {
+            if case .dense = layer.op { #expect((packed[i] != nil) == (dense && level == 2), "layer \(i)") }
+        }
         model.parameters.withUnsafeBufferPointer { packed.pack($0.baseAddress!) }
         let classes = 3, logitsIndex = model.plan.layers.count
-        func forward(_ packed: PackedConvWeights?) -> (logits: [Float], probabilities: [Float]) {
+        func forward(_ packed: PackedWeights?) -> (logits: [Float], probabilities: [Float]) {
             let ws = Workspace(plan: model.plan, capacity: c.batch, training: c.training,
                                chunk: c.chunk, workers: c.workers)
-            x.withUnsafeBufferPointer { f in for i in 0..<c.batch { ws.setInput(slot: i, from: f.baseAddress! + i * 40) } }
+            x.withUnsafeBufferPointer { f in
+                for i in 0..<c.batch { ws.setInput(slot: i, from: f.baseAddress! + i * length) }
+            }
             var rng = SeededGenerator(seed: 33)
             model.parameters.withUnsafeBufferPointer { p in
                 Network.forward(ws, parameters: p.baseAddress!, batch: c.batch, rng: &rng, threads: 2, packed: packed)
@@ -167,9 +234,10 @@ import Testing
             return (Array(UnsafeBufferPointer(start: ws.activations[logitsIndex], count: c.batch * classes)),
                     Array(UnsafeBufferPointer(start: ws.probabilities, count: c.batch * classes)))
         }
-        let blas = forward(nil), avx2 = forward(packed)
-        let (okLogits, worstLogits) = TestData.close(avx2.logits, blas.logits.map(Double.init), atol: 1e-5, rtol: 1e-5)
-        let (okProbabilities, worstProbabilities) = TestData.close(avx2.probabilities, blas.probabilities.map(Double.init),
+        let blas = forward(nil), kernel = forward(packed)
+        let (okLogits, worstLogits) = TestData.close(kernel.logits, blas.logits.map(Double.init), atol: 1e-5, rtol: 1e-5)
+        let (okProbabilities, worstProbabilities) = TestData.close(kernel.probabilities,
+                                                                  blas.probabilities.map(Double.init),
                                                                   atol: 1e-5, rtol: 1e-5)
         #expect(okLogits, "logits: max diff \(worstLogits)")
         #expect(okProbabilities, "probabilities: max diff \(worstProbabilities)")

@@ -60,13 +60,13 @@ import Testing
 
     func checkKernel(_ c: ConvCase, splitColumns: Bool, level: Int) throws {
         let plan = try NetworkPlan(Architecture.paper())
-        #expect(PackedConvWeights(plan: plan, level: level)?.level == level)
+        #expect(PackedWeights(plan: plan, level: level)?.level == level)
         guard c.cin > 1 else { return }  // the first layer's direct loop is the same on both paths
         let x = TestData.random(c.n * c.length * c.cin, seed: 11)
         let w = TestData.random(c.kernel * c.cin * c.cout, seed: 12)
         let b = TestData.random(c.cout, seed: 13, scale: 0.2)
-        var packed = [Float](repeating: .nan, count: PackedConvWeights.count(kernel: c.kernel, cin: c.cin, cout: c.cout))
-        packed.withUnsafeMutableBufferPointer { PackedConvWeights.pack(w, kernel: c.kernel, cin: c.cin, cout: c.cout, into: $0.baseAddress!) }
+        var packed = [Float](repeating: .nan, count: PackedWeights.count(kernel: c.kernel, cin: c.cin, cout: c.cout))
+        packed.withUnsafeMutableBufferPointer { PackedWeights.pack(w, kernel: c.kernel, cin: c.cin, cout: c.cout, into: $0.baseAddress!) }
         let px = TestData.padded(x, n: c.n, length: c.length, channels: c.cin, pad: c.pad)
         var py = [Float](repeating: .nan, count: c.n * (c.length + 2 * c.pad) * c.cout)
         let s = Conv1D.Shape(batch: c.n, length: c.length, pad: c.pad, cin: c.cin, cout: c.cout, kernel: c.kernel)

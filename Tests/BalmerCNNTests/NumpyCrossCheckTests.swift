@@ -14,11 +14,8 @@ import Testing
         let arch = Architecture.paper()
         var model = try CNNModel(architecture: arch, seed: 21, info: ModelInfo(classNames: ["single", "double", "other"]))
         // Random biases too, so every tensor matters.
-        var rng = SeededGenerator(seed: 22)
-        for t in try arch.parameterTensors() where t.name.hasSuffix(".bias") {
-            let layer = model.plan.layers.first { $0.name.map { $0 + ".bias" } == t.name }!
-            for i in layer.biasOffset..<(layer.biasOffset + layer.biasCount) { model.parameters[i] = (rng.nextUnitFloat() - 0.5) * 0.2 }
-        }
+        TestData.randomizeBiases(&model, seed: 22)
+        var rng = SeededGenerator(seed: 23)
         let n = 8
         let inputs = (0..<(n * arch.inputSize)).map { _ in rng.nextUnitFloat() * 2 - 1 }
         let probabilities = try Predictor(model: model, maxBatch: 3, threads: 2).probabilities(inputs)

@@ -117,6 +117,17 @@ enum TestData {
         return (0..<count).map { _ in (rng.nextUnitFloat() * 2 - 1) * scale }
     }
 
+    /// Gives every layer random biases in [-0.1, 0.1) (a new model's are zero), so a bias read
+    /// from the wrong place changes the results.
+    static func randomizeBiases(_ model: inout CNNModel, seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        for layer in model.plan.layers where layer.biasCount > 0 {
+            for i in layer.biasOffset..<(layer.biasOffset + layer.biasCount) {
+                model.parameters[i] = (rng.nextUnitFloat() - 0.5) * 0.2
+            }
+        }
+    }
+
     /// `[n][length][c]` → padded `[n][length + 2·pad][c]`.
     static func padded(_ x: [Float], n: Int, length: Int, channels: Int, pad: Int) -> [Float] {
         var out = [Float](repeating: 0, count: n * (length + 2 * pad) * channels)

@@ -63,6 +63,14 @@ void balmer_conv_gemm_level(int level, int m, int n, int k, const float *a, int 
 void balmer_conv_gemm(int m, int n, int k, const float *a, int lda, const float *packed,
                       const float *bias, int relu, float *c, int ldc);
 
+/// balmer_conv_gemm_level() at level 2 for a dense layer (k in the thousands, rows that do not
+/// overlap: lda >= k): the depth goes in slices whose partial sums wait in C, so each slice of a
+/// panel is read once per call rather than once per 14 rows. The same bits as
+/// balmer_conv_gemm_level(2, ...) on the same arguments. Needs AVX-512F
+/// (balmer_conv_kernel_supported(2)); aborts otherwise.
+void balmer_dense_gemm(int m, int n, int k, const float *a, int lda, const float *packed, const float *bias,
+                       int relu, float *c, int ldc);
+
 /// Y = act(bias + X W) for `samples` rows of X (sample s at x + s * ldx, k floats) and columns
 /// [0, n) of the row-major k x n' weight w (leading dimension ldw >= n), written to y + s * ldy:
 /// the dense layers of tiny inference batches, one pass over the weights per two samples. Each

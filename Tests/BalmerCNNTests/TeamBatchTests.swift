@@ -5,7 +5,7 @@ import Testing
 /// Tiny inference batches on the spinning team (columns split over members) give the same
 /// probabilities as the same thread count without the team (conv on one thread, the dense
 /// GEMVs split alike), and match the double-precision reference.
-@Suite struct TinyBatchTests {
+@Suite struct TeamBatchTests {
     /// Conv layers with one and two weight panels (the second partial), a pool after a split
     /// conv and one after the direct first layer, pad 2, and a dense layer split in two parts.
     static let architecture = Architecture(
@@ -16,15 +16,22 @@ import Testing
         classes: 3)
 
     static let levels = [1, 2].filter { ConvKernel.supported($0) }
-    /// (kernel level, batch, team size) for every level this CPU runs.
-    static let cases = levels.flatMap { level in [(1, 2), (2, 2), (1, 3), (2, 3)].map { (level, $0.0, $0.1) } }
+    /// (kernel level, batch, team size) for every level this CPU runs; on AVX-512 also small
+    /// batches (3…16 samples) whose dense layers run on the kernel, within one and over two
+    /// register tiles, and one batch above the team's limit (the plain pass on both sides).
+    static let cases = levels.flatMap { level in
+        ([(1, 2), (2, 2), (1, 3), (2, 3)] + (level == 2 ? [(3, 2), (14, 3), (16, 2), (20, 2)] : []))
+            .map { (level, $0.0, $0.1) }
+    }
 
     @Test(.enabled(if: !levels.isEmpty, "this CPU runs neither Balmer conv kernel (AVX2 + FMA or AVX-512)"),
           arguments: cases)
     func teamMatchesPlainForward(level: Int, batch: Int, members: Int) throws {
         let info = ModelInfo(classNames: ["a", "b", "c"], created: Date(timeIntervalSince1970: 1_700_000_000))
-        let model = try CNNModel(architecture: Self.architecture, seed: 21, info: info)
-        let packed = try #require(PackedConvWeights(plan: model.plan, level: level))
+        var model = try CNNModel(architecture: Self.architecture, seed: 21, info: info)
+        TestData.randomizeBiases(&model, seed: 23)
+        let packed = try #require(PackedWeights(plan: model.plan, level: level, dense: true))
+        #expect(packed.dense == (level == 2))
         model.parameters.withUnsafeBufferPointer { packed.pack($0.baseAddress!) }
         let team = SpinTeam(size: members)
         defer { team.stop() }
@@ -50,12 +57,13 @@ import Testing
         }
     }
 
-    /// The predictor takes the team for batches of one and two and the chunked path above that,
-    /// with the same results for a spectrum either way.
-    @Test(.enabled(if: PackedConvWeights.available, "Balmer's conv kernel does not run on this CPU"))
+    /// The predictor takes the team for batches of one and two (up to 16 on AVX-512) and the
+    /// chunked path above that, with the same results for a spectrum either way.
+    @Test(.enabled(if: PackedWeights.available, "Balmer's conv kernel does not run on this CPU"))
     func predictorTinyAndLargeBatchesAgree() throws {
         let info = ModelInfo(classNames: ["a", "b", "c"], created: Date(timeIntervalSince1970: 1_700_000_000))
-        let model = try CNNModel(architecture: Self.architecture, seed: 22, info: info)
+        var model = try CNNModel(architecture: Self.architecture, seed: 22, info: info)
+        TestData.randomizeBiases(&model, seed: 24)
         let x = TestData.random(40 * 24, seed: 40)
         let predictor = Predictor(model: model, maxBatch: 64, threads: 2)
         let whole = try predictor.probabilities(x)
@@ -64,5 +72,8 @@ import Testing
             let (ok, worst) = TestData.close(one, whole[(i * 3)..<((i + 1) * 3)].map(Double.init), atol: 1e-6, rtol: 1e-5)
             #expect(ok, "spectrum \(i): max diff \(worst)")
         }
+        let some = try predictor.probabilities(Array(x[(5 * 24)..<(17 * 24)]))
+        let (ok, worst) = TestData.close(some, whole[(5 * 3)..<(17 * 3)].map(Double.init), atol: 1e-6, rtol: 1e-5)
+        #expect(ok, "spectra 5..<17 as one batch: max diff \(worst)")
     }
 }
