@@ -170,6 +170,20 @@ enum Conv1D {
                 let base = output + n * rps * cout
                 base.update(repeating: 0, count: pad * cout)
                 (base + (pad + length) * cout).update(repeating: 0, count: pad * cout)
+                if kernel == 3 {
+                    // The paper's kernel in one pass per row: the same sums in the same order
+                    // as the general loop below, without storing and reloading the row per tap.
+                    let w0 = weight, w1 = weight + cout, w2 = weight + 2 * cout
+                    for l in 0..<length {
+                        let row = base + (pad + l) * cout
+                        let x0 = x[pad + l - 1], x1 = x[pad + l], x2 = x[pad + l + 1]
+                        for c in 0..<cout {
+                            let v = bias[c] + x0 * w0[c] + x1 * w1[c] + x2 * w2[c]
+                            row[c] = relu ? max(v, 0) : v
+                        }
+                    }
+                    continue
+                }
                 for l in 0..<length {
                     let row = base + (pad + l) * cout
                     for c in 0..<cout { row[c] = bias[c] }

@@ -4,8 +4,8 @@ extension Network {
     /// ``SpinTeam``, for latency: every layer's output columns (conv and dense weight panels of
     /// 32, or the GEMV's dense units) are split over the members, so each streams only its share
     /// of the weights, and a max-pool right after a conv pools the channels its member computed.
-    /// The first conv (one input channel, a few microseconds per sample) and the last dense
-    /// layer (K columns) run on member 0.
+    /// The first conv (one input channel) is split by samples instead, and the last dense layer
+    /// (K columns) runs on member 0.
     ///
     /// Each conv output element is computed by the same kernel over the same depth as on one
     /// thread, each packed dense output by the same depth slices as in
@@ -32,9 +32,12 @@ extension Network {
                     if i + 1 < layers.count, case let .maxPool(size) = layers[i + 1].op {
                         pool = MaxPool1D.Shape(batch: batch, inLength: s.length, channels: s.cout, size: size, pad: pad)
                     }
-                    let columns: Range<Int>
+                    // Each member's part: weight panels (columns) of a packed conv over every
+                    // sample, or samples of the first conv (one input channel) over every column.
+                    let columns: Range<Int>, samples: Range<Int>
                     if let weights = packed[i], s.cin > 1 {
                         columns = share(of: s.cout, unit: Conv1D.kernelPanel, member)
+                        samples = 0..<batch
                         if !columns.isEmpty {
                             let depth = kernel * s.cin, h = kernel / 2
                             ConvKernel.gemm(level: level, m: s.gemmRows, n: columns.count, k: depth,
@@ -45,19 +48,24 @@ extension Network {
                             Conv1D.zeroPadRows(s, output: y, samples: 0..<batch, columns: columns)
                         }
                     } else {
-                        columns = member.rank == 0 ? 0..<s.cout : 0..<0
-                        if member.rank == 0 {
-                            Conv1D.forward(s, input: x, weight: parameters + layer.weightOffset,
-                                           bias: parameters + layer.biasOffset, output: y, relu: true, threads: 1)
+                        samples = share(of: batch, unit: 1, member)
+                        columns = samples.isEmpty ? 0..<0 : 0..<s.cout
+                        if !samples.isEmpty {
+                            var part = s
+                            part.batch = samples.count
+                            let rows = samples.lowerBound * s.rowsPerSample
+                            Conv1D.forward(part, input: x + rows * s.cin, weight: parameters + layer.weightOffset,
+                                           bias: parameters + layer.biasOffset, output: y + rows * s.cout, relu: true,
+                                           threads: 1)
                         }
                     }
                     member.sync()
                     if let pool {
                         // The pool writes the conv's input buffer (ping-pong), hence after the
-                        // barrier; each member pools the channels it computed.
+                        // barrier; each member pools the part it computed.
                         if !columns.isEmpty {
                             MaxPool1D.forward(pool, input: UnsafePointer(y), output: ws.activations[i + 2],
-                                              samples: 0..<batch, channels: columns)
+                                              samples: samples, channels: columns)
                         }
                         member.sync()
                         i += 1
