@@ -201,11 +201,21 @@ enum Conv1D {
     /// Backward pass. `dOutput` (pad rows zero) is masked in place by the ReLU derivative when
     /// `relu`; `dWeight`, `dBias` and `dInput` (when given; pad rows zero) are overwritten. `output` is this layer's forward output (post-ReLU).
     /// `scratch`, when given, holds at least `kernel·cin·cout` floats (else one is allocated).
+    /// The backward pass on Balmer's kernel: the conv weight packed for the input gradient
+    /// (`balmer_conv_pack_flipped` in `ConvKernel.h`: taps reversed, each transposed), zeros for
+    /// its bias, and the kernel level; at level 2 (AVX-512) the weight gradient runs on the kernel
+    /// too (`balmer_conv_weight_gradient`).
+    struct KernelBackward {
+        var flipped: UnsafePointer<Float>
+        var zeros: UnsafePointer<Float>
+        var level: Int
+    }
+
     static func backward(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          output: UnsafePointer<Float>, dOutput: UnsafeMutablePointer<Float>,
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
                          dInput: UnsafeMutablePointer<Float>?, relu: Bool, threads: Int,
-                         scratch: UnsafeMutablePointer<Float>? = nil) {
+                         scratch: UnsafeMutablePointer<Float>? = nil, kernel: KernelBackward? = nil) {
         let h = s.kernel / 2
         let cout = s.cout, pad = s.pad, length = s.length, rps = s.rowsPerSample
         // ReLU mask and per-chunk bias sums, reduced in chunk order (deterministic).
@@ -230,16 +240,31 @@ enum Conv1D {
         }
         dBias.update(repeating: 0, count: cout)
         for chunk in 0..<chunks { for c in 0..<cout { dBias[c] += partial[chunk * cout + c] } }
-        // dW = Σ_r window(r)ᵀ · dOutput[r], phase by phase (windows of one phase do not overlap).
+        // dW = Σ_r window(r)ᵀ · dOutput[r]: on the AVX-512 kernel in one pass over the rows
+        // (windows read in place), else on OpenBLAS phase by phase (windows of one phase do not
+        // overlap).
         let rows = 0..<s.gemmRows, k = s.kernel, cin = s.cin
-        for t in 0..<k {
-            let r = pad + t
-            sgemm(transA: true, m: k * cin, n: cout, k: phaseRows(rows, phase: t, kernel: k),
-                  a: input + (r - h) * cin, lda: k * cin,
-                  b: dOutput + r * cout, ldb: k * cout,
-                  beta: t == 0 ? 0 : 1, c: dWeight, ldc: cout)
+        if let kernel, kernel.level == 2 {
+            ConvKernel.weightGradient(m: k * cin, n: cout, depth: s.gemmRows, a: input + (pad - h) * cin, lda: cin,
+                                      dy: dOutput + pad * cout, ldy: cout, c: dWeight, ldc: cout)
+        } else {
+            for t in 0..<k {
+                let r = pad + t
+                sgemm(transA: true, m: k * cin, n: cout, k: phaseRows(rows, phase: t, kernel: k),
+                      a: input + (r - h) * cin, lda: k * cin,
+                      b: dOutput + r * cout, ldb: k * cout,
+                      beta: t == 0 ? 0 : 1, c: dWeight, ldc: cout)
+            }
         }
         guard let dInput else { return }
+        if let kernel {
+            // The input gradient is a 'same' convolution of the (masked, pad rows zero) output
+            // gradient with the flipped weight: the forward pass on the kernel, cin and cout swapped.
+            let t = Shape(batch: s.batch, length: s.length, pad: s.pad, cin: s.cout, cout: s.cin, kernel: s.kernel)
+            kernelForward(t, input: dOutput, packed: kernel.flipped, bias: kernel.zeros, output: dInput, relu: false,
+                          threads: threads, splitColumns: false, level: kernel.level)
+            return
+        }
         // dX[r] = Σ_q dOutput[r − h + q] · W[k−1−q]ᵀ: the window of dOutput rows around r times
         // the kernel-flipped weight, stored `[cin][kernel·cout]` and used transposed.
         let flippedCount = cin * k * cout

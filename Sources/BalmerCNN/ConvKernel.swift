@@ -58,4 +58,13 @@ enum ConvKernel {
                           bias: UnsafePointer<Float>, relu: Bool, c: UnsafeMutablePointer<Float>, ldc: Int) {
         balmer_dense_gemm(Int32(m), Int32(n), Int32(k), a, Int32(lda), packed, bias, relu ? 1 : 0, c, Int32(ldc))
     }
+
+    /// A conv's weight gradient `c[p][j] = Σ_r a[r·lda + p] · dy[r·ldy + j]` (`p < m`, `j < n`,
+    /// `r < depth`) on the AVX-512 kernel: see `balmer_conv_weight_gradient` in `ConvKernel.h`.
+    /// Only when ``supported(_:)`` accepts level 2.
+    @inline(__always)
+    static func weightGradient(m: Int, n: Int, depth: Int, a: UnsafePointer<Float>, lda: Int, dy: UnsafePointer<Float>,
+                               ldy: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        balmer_conv_weight_gradient(Int32(m), Int32(n), Int32(depth), a, Int32(lda), dy, Int32(ldy), c, Int32(ldc))
+    }
 }

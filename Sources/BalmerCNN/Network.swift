@@ -129,9 +129,11 @@ enum Network {
 
     /// Backpropagates the gradient in the last gradient buffer, overwriting `gradients`, except
     /// the weight gradient of dense layer `deferring` (left untouched; see
-    /// ``DeferredWeightGradient``).
+    /// ``DeferredWeightGradient``). `packed`, when it holds flipped conv weights, runs the convs'
+    /// input gradients (and on AVX-512 their weight gradients) on Balmer's kernel.
     static func backward(_ ws: Workspace, parameters: UnsafePointer<Float>,
-                         gradients: UnsafeMutablePointer<Float>, batch: Int, threads: Int, deferring: Int? = nil) {
+                         gradients: UnsafeMutablePointer<Float>, batch: Int, threads: Int, deferring: Int? = nil,
+                         packed: PackedWeights? = nil) {
         let plan = ws.plan, pad = plan.pad
         for (i, layer) in plan.layers.enumerated().reversed() {
             let x = UnsafePointer(ws.activations[i]), y = UnsafePointer(ws.activations[i + 1])
@@ -143,7 +145,8 @@ enum Network {
                                      cin: layer.input.channels, cout: layer.output.channels, kernel: kernel)
                 Conv1D.backward(s, input: x, weight: parameters + layer.weightOffset, output: y, dOutput: dy,
                                 dWeight: gradients + layer.weightOffset, dBias: gradients + layer.biasOffset,
-                                dInput: dx, relu: true, threads: threads, scratch: ws.convScratch)
+                                dInput: dx, relu: true, threads: threads, scratch: ws.convScratch,
+                                kernel: packed?.kernelBackward(i))
             case let .maxPool(size):
                 guard let dx else { continue }
                 let s = MaxPool1D.Shape(batch: batch, inLength: layer.input.length,

@@ -16,18 +16,32 @@ final class PackedWeights {
     /// Whether the dense layers are packed too (asked for, at level 2).
     let dense: Bool
     private(set) var buffers: [UnsafeMutablePointer<Float>?]
+    /// Per layer: the conv weight flipped for the input gradient, when asked for.
+    private let flipped: [UnsafeMutablePointer<Float>?]
+    /// Zeros, as many as the widest layer input: the bias of the input-gradient convolution.
+    private let zeros: UnsafeMutablePointer<Float>
     private let plan: NetworkPlan
 
     /// Weights for the kernel of `level` (by default the process's ``ConvKernel/chosenLevel``);
     /// nil when that is 0 or this CPU cannot run it. `dense`: also the dense layers, at level 2
     /// (``Dense/packedForward(_:input:packed:bias:output:relu:threads:)``); at level 1 they stay
     /// on OpenBLAS.
-    init?(plan: NetworkPlan, level: Int = ConvKernel.chosenLevel, dense: Bool = false) {
+    /// `backward`: also each conv's weight flipped for its input gradient (``Conv1D/KernelBackward``;
+    /// training), for every conv layer after the first.
+    init?(plan: NetworkPlan, level: Int = ConvKernel.chosenLevel, dense: Bool = false, backward: Bool = false) {
         guard level > 0, ConvKernel.supported(level) else { return nil }
         self.level = level
         let packsDense = dense && level == 2
         self.dense = packsDense
         self.plan = plan
+        flipped = plan.layers.enumerated().map { i, layer in
+            guard backward, i > 0, case let .conv(kernel) = layer.op else { return nil }
+            return UnsafeMutablePointer<Float>.allocate(
+                capacity: Self.count(kernel: kernel, cin: layer.output.channels, cout: layer.input.channels))
+        }
+        let widest = plan.layers.map(\.input.channels).max() ?? 1
+        zeros = .allocate(capacity: widest)
+        zeros.initialize(repeating: 0, count: widest)
         buffers = plan.layers.map { layer in
             switch layer.op {
             case let .conv(kernel) where layer.input.channels > 1:
@@ -42,7 +56,10 @@ final class PackedWeights {
         }
     }
 
-    deinit { for buffer in buffers { buffer?.deallocate() } }
+    deinit {
+        for buffer in buffers + flipped { buffer?.deallocate() }
+        zeros.deallocate()
+    }
 
     /// Packs the weights of `parameters` (laid out as in the plan) into the buffers made at init.
     func pack(_ parameters: UnsafePointer<Float>) {
@@ -59,6 +76,11 @@ final class PackedWeights {
                 continue
             }
         }
+        for (layer, buffer) in zip(plan.layers, flipped) {
+            guard let buffer, case let .conv(kernel) = layer.op else { continue }
+            balmer_conv_pack_flipped(parameters + layer.weightOffset, Int32(kernel), Int32(layer.input.channels),
+                                     Int32(layer.output.channels), buffer)
+        }
     }
 
     /// Floats of one conv layer's packed weight.
@@ -74,6 +96,11 @@ final class PackedWeights {
 
     /// The packed weight of layer `index`, nil for layers the kernels do not run.
     subscript(index: Int) -> UnsafePointer<Float>? { buffers[index].map { UnsafePointer($0) } }
+
+    /// Layer `index`'s weight packed for its input gradient on the kernel, nil unless packed.
+    func kernelBackward(_ index: Int) -> Conv1D.KernelBackward? {
+        flipped[index].map { Conv1D.KernelBackward(flipped: UnsafePointer($0), zeros: UnsafePointer(zeros), level: level) }
+    }
 }
 
 extension BLASCore {

@@ -141,9 +141,10 @@ public enum Trainer {
         defer { workerLoss.deallocate(); workerCorrect.deallocate() }
         let gradientPointers = (0..<workers).map { UnsafePointer(gradientBuffers + $0 * count) }
         var adam = Adam(count: count, options: options.adam)
-        // The conv weights for Balmer's kernel, packed again before every step's forward pass
-        // (a 1.5 MB copy for the paper's network, ~1 % of a step).
-        let packed = PackedWeights(plan: model.plan)
+        // The conv weights for Balmer's kernel, packed again before every step's forward pass,
+        // and flipped for the input gradients of the backward pass (two 1.5 MB copies for the
+        // paper's network, ~2 % of a step at batch 32).
+        let packed = PackedWeights(plan: model.plan, backward: true)
         // The largest dense layer's weight gradient is formed inside Adam's step.
         let deferredLayer = deferDenseGradient ? DeferredWeightGradient.layer(in: model.plan) : nil
         var shuffler = SeededGenerator.derived(seed: options.seed, stream: 1)
@@ -190,7 +191,7 @@ public enum Trainer {
                                         workerLoss[w] = Network.loss(ws, batch: mine.count, weighted: weighted, normaliser: n)
                                         workerCorrect[w] = countCorrect(ws, batch: mine.count, classes: k)
                                         Network.backward(ws, parameters: p.baseAddress!, gradients: g, batch: mine.count,
-                                                         threads: 1, deferring: deferredLayer)
+                                                         threads: 1, deferring: deferredLayer, packed: packed)
                                     }
                                 }
                             }

@@ -11,6 +11,7 @@
 #define HALF 16
 #define CHUNK2 4
 #define DENSE_SLICE 512
+#define GRAD_SLICE 256
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define BALMER_X86 1
@@ -77,6 +78,23 @@ void balmer_conv_pack(const float *w, int k, int n, int ldw, float *packed) {
     }
 }
 
+void balmer_conv_pack_flipped(const float *w, int kernel, int cin, int cout, float *packed) {
+    int k = kernel * cout;
+    int panels = (cin + PANEL - 1) / PANEL;
+    for (int q = 0; q < panels; q++) {
+        int first = q * PANEL;
+        int width = cin - first < PANEL ? cin - first : PANEL;
+        float *out = packed + (size_t)q * k * PANEL;
+        for (int t = 0; t < kernel; t++) {
+            const float *tap = w + (size_t)(kernel - 1 - t) * cin * cout;
+            for (int co = 0; co < cout; co++) {
+                float *line = out + ((size_t)t * cout + co) * PANEL;
+                for (int j = 0; j < PANEL; j++) line[j] = j < width ? tap[(size_t)(first + j) * cout + co] : 0.0f;
+            }
+        }
+    }
+}
+
 #ifdef BALMER_X86
 
 // ---- AVX-512F: ROWS x 32 per register tile -------------------------------------------------
@@ -114,14 +132,18 @@ static inline BlockShape block_shape(int k, int lda) {
 // each call site is a fully unrolled kernel. The multiply-adds run over p in order whatever the
 // steps, so every layout of the same inputs gives the same result to the bit.
 //
+// The weight rows normally come from a packed panel (`panel_step` PANEL, zero beyond n); a weight
+// gradient reads them from an activation gradient's rows instead (`panel_step` its row length,
+// `masked` loads so that a partial panel reads nothing beyond its columns).
+//
 // A dense layer's long sums go in slices of the depth (see dense_avx512): `resume` starts the
 // accumulators from C's partial sums instead of zero, and `finish` is 0 for every slice but the
 // last, which alone adds the bias and applies the ReLU. A float stored and loaded again is the same
 // float, so the slices give the bits of one pass.
 static inline __attribute__((always_inline)) TARGET void
 tile_at(const int rows, int taps, int width, const float *a, int tap_step, int ch_step, const int row_step,
-        const float *panel, const float *bias, int relu, float *c, int ldc, __mmask16 mask0, __mmask16 mask1,
-        const int resume, const int finish) {
+        const float *panel, const int panel_step, const int masked, const float *bias, int relu, float *c, int ldc,
+        __mmask16 mask0, __mmask16 mask1, const int resume, const int finish) {
     __m512 acc0[ROWS], acc1[ROWS];
     _Pragma("clang loop unroll(full)")
     for (int i = 0; i < rows; i++) {
@@ -131,9 +153,9 @@ tile_at(const int rows, int taps, int width, const float *a, int tap_step, int c
     const float *bp = panel;
     for (int t = 0; t < taps; t++) {
         const float *ap = a + (size_t)t * tap_step;
-        for (int ch = 0; ch < width; ch++, ap += ch_step, bp += PANEL) {
-            __m512 b0 = _mm512_loadu_ps(bp);
-            __m512 b1 = _mm512_loadu_ps(bp + 16);
+        for (int ch = 0; ch < width; ch++, ap += ch_step, bp += panel_step) {
+            __m512 b0 = masked ? _mm512_maskz_loadu_ps(mask0, bp) : _mm512_loadu_ps(bp);
+            __m512 b1 = masked ? _mm512_maskz_loadu_ps(mask1, bp + 16) : _mm512_loadu_ps(bp + 16);
             _Pragma("clang loop unroll(full)")
             for (int i = 0; i < rows; i++) {
                 __m512 x = _mm512_set1_ps(ap[i * row_step]);
@@ -171,7 +193,8 @@ tile_at(const int rows, int taps, int width, const float *a, int tap_step, int c
 static inline __attribute__((always_inline)) TARGET void
 tile(const int rows, BlockShape shape, const float *block, const float *panel, const float *bias,
      int relu, float *c, int ldc, __mmask16 mask0, __mmask16 mask1) {
-    tile_at(rows, shape.taps, shape.width, block, 1, shape.stride, 1, panel, bias, relu, c, ldc, mask0, mask1, 0, 1);
+    tile_at(rows, shape.taps, shape.width, block, 1, shape.stride, 1, panel, PANEL, 0, bias, relu, c, ldc, mask0, mask1,
+            0, 1);
 }
 
 /// Copies `rows` rows of k floats (row i at a + i * lda) into block transposed: block[p * stride + i].
@@ -206,7 +229,7 @@ tail_tile(int rows, BlockShape shape, const float *block, const float *panel, co
 static inline __attribute__((always_inline)) TARGET void
 direct_tile(const int cin, const float *a, const float *panel, const float *bias, int relu, float *c, int ldc,
             __mmask16 mask0, __mmask16 mask1) {
-    tile_at(ROWS, DIRECT_TAPS, cin, a, cin, 1, cin, panel, bias, relu, c, ldc, mask0, mask1, 0, 1);
+    tile_at(ROWS, DIRECT_TAPS, cin, a, cin, 1, cin, panel, PANEL, 0, bias, relu, c, ldc, mask0, mask1, 0, 1);
 }
 
 #define DIRECT(cin)                                                                                              \
@@ -261,18 +284,39 @@ static TARGET void gemm_avx512(int m, int n, int k, const float *a, int lda, con
 
 // ---- AVX-512F dense layers: the depth in slices ----------------------------------------------
 
-// A slice of the depth of `rows` (1...ROWS) rows by one panel: the rows' `depth` inputs transposed
-// in `block` (element p of row i at block[p * ROWS + i]), the slice of the panel at `panel`.
+// A slice of the depth of `rows` (1...ROWS) rows by one packed panel: element p of row i at
+// a[p * ROWS + i] (the rows' inputs transposed into a block), the slice of the panel at `panel`.
 static TARGET __attribute__((noinline)) void
-dense_tile(int rows, int depth, const float *block, const float *panel, const float *bias, int relu, float *c,
-           int ldc, __mmask16 mask0, __mmask16 mask1, int resume, int finish) {
-#define STEP(r, re, fi) tile_at(r, 1, depth, block, 0, ROWS, 1, panel, bias, relu, c, ldc, mask0, mask1, re, fi)
+slice_tile(int rows, int depth, const float *a, const float *panel, const float *bias, int relu, float *c, int ldc,
+           __mmask16 mask0, __mmask16 mask1, int resume, int finish) {
+#define STEP(r, re, fi) tile_at(r, 1, depth, a, 0, ROWS, 1, panel, PANEL, 0, bias, relu, c, ldc, mask0, mask1, re, fi)
 #define FLAGS(r)                                                                                                 \
     if (resume) {                                                                                                \
         if (finish) STEP(r, 1, 1); else STEP(r, 1, 0);                                                           \
     } else {                                                                                                     \
         if (finish) STEP(r, 0, 1); else STEP(r, 0, 0);                                                           \
     }                                                                                                            \
+    break;
+    switch (rows) {
+        case 1: FLAGS(1) case 2: FLAGS(2) case 3: FLAGS(3) case 4: FLAGS(4) case 5: FLAGS(5)
+        case 6: FLAGS(6) case 7: FLAGS(7) case 8: FLAGS(8) case 9: FLAGS(9) case 10: FLAGS(10)
+        case 11: FLAGS(11) case 12: FLAGS(12) case 13: FLAGS(13) case 14: FLAGS(14)
+        default: break;
+    }
+#undef FLAGS
+#undef STEP
+}
+
+// A slice of a weight gradient's depth for `rows` (1...ROWS) rows: element p of row i at
+// a[p * lda + i] (a conv's input windows, in place), the weight rows straight from the output
+// gradient's rows `ldy` apart (masked loads: a partial panel reads nothing beyond its columns).
+// The partial sums are stored as they are (no bias, no ReLU).
+static TARGET __attribute__((noinline)) void
+gradient_tile(int rows, int depth, const float *a, int lda, const float *dy, int ldy, float *c, int ldc,
+              __mmask16 mask0, __mmask16 mask1, int resume) {
+#define STEP(r, re) tile_at(r, 1, depth, a, 0, lda, 1, dy, ldy, 1, NULL, 0, c, ldc, mask0, mask1, re, 0)
+#define FLAGS(r)                                                                                                 \
+    if (resume) STEP(r, 1); else STEP(r, 0);                                                                     \
     break;
     switch (rows) {
         case 1: FLAGS(1) case 2: FLAGS(2) case 3: FLAGS(3) case 4: FLAGS(4) case 5: FLAGS(5)
@@ -307,8 +351,37 @@ static TARGET void dense_avx512(int m, int n, int k, const float *a, int lda, co
             const float *panel = packed + (size_t)q * k * PANEL + (size_t)k0 * PANEL;
             for (int t = 0; t < tiles; t++) {
                 int rows = m - t * ROWS < ROWS ? m - t * ROWS : ROWS;
-                dense_tile(rows, depth, blocks + (size_t)t * ROWS * depth, panel, bias + q * PANEL, relu,
+                slice_tile(rows, depth, blocks + (size_t)t * ROWS * depth, panel, bias + q * PANEL, relu,
                            c + (size_t)t * ROWS * ldc + q * PANEL, ldc, mask0, mask1, resume, finish);
+            }
+        }
+    }
+}
+
+// A conv's weight gradient, C[p][j] = sum over r < depth of a[r * lda + p] * dy[r * ldy + j]: output
+// row p of C is column p of the input windows, read in place (ROWS consecutive floats of each
+// input row); the output gradient's rows serve as the weight rows, unpacked. The depth (every
+// buffer row of the batch) goes in slices as for a dense layer, so a slice of the output
+// gradient's panel (GRAD_SLICE x 32 floats) is reused from L1/L2 by every row tile.
+void balmer_conv_weight_gradient(int m, int n, int depth, const float *a, int lda, const float *dy, int ldy,
+                                 float *c, int ldc) {
+    if (!balmer_conv_kernel_supported(2)) abort();
+    if (m <= 0 || n <= 0) return;
+    int panels = (n + PANEL - 1) / PANEL;
+    if (depth <= 0) {
+        for (int p = 0; p < m; p++) memset(c + (size_t)p * ldc, 0, (size_t)n * sizeof(float));
+        return;
+    }
+    for (int r0 = 0; r0 < depth; r0 += GRAD_SLICE) {
+        int slice = depth - r0 < GRAD_SLICE ? depth - r0 : GRAD_SLICE;
+        for (int q = 0; q < panels; q++) {
+            int width = n - q * PANEL < PANEL ? n - q * PANEL : PANEL;
+            __mmask16 mask0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+            __mmask16 mask1 = width >= PANEL ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+            for (int p = 0; p < m; p += ROWS) {
+                int rows = m - p < ROWS ? m - p : ROWS;
+                gradient_tile(rows, slice, a + (size_t)r0 * lda + p, lda, dy + (size_t)r0 * ldy + q * PANEL, ldy,
+                              c + (size_t)p * ldc + q * PANEL, ldc, mask0, mask1, r0 > 0);
             }
         }
     }
@@ -457,6 +530,12 @@ void balmer_conv_gemm_level(int level, int m, int n, int k, const float *a, int 
 }
 
 #else
+
+void balmer_conv_weight_gradient(int m, int n, int depth, const float *a, int lda, const float *dy, int ldy,
+                                 float *c, int ldc) {
+    (void)m; (void)n; (void)depth; (void)a; (void)lda; (void)dy; (void)ldy; (void)c; (void)ldc;
+    abort();
+}
 
 void balmer_dense_gemm(int m, int n, int k, const float *a, int lda, const float *packed, const float *bias,
                        int relu, float *c, int ldc) {

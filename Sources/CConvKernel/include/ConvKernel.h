@@ -51,6 +51,13 @@ size_t balmer_conv_packed_count(int k, int n);
 /// Packs the row-major k x n matrix w (leading dimension ldw) into packed.
 void balmer_conv_pack(const float *w, int k, int n, int ldw, float *packed);
 
+/// Packs a conv weight w [kernel][cin][cout] for the backward pass's input gradient: the
+/// (kernel * cout) x cin matrix W'[t][co][ci] = w[kernel - 1 - t][ci][co] (taps reversed, each
+/// tap transposed), in the panels of balmer_conv_pack (balmer_conv_packed_count(kernel * cout, cin)
+/// floats). With it the input gradient of a 'same' convolution is one more 'same' convolution of
+/// the output gradient: dX[r][ci] = sum over t, co of dY[r - kernel/2 + t][co] * W'[t][co][ci].
+void balmer_conv_pack_flipped(const float *w, int kernel, int cin, int cout, float *packed);
+
 /// C = act(bias + A W) as described above on the kernel of `level` (1 or 2), for columns
 /// [0, n) of the packed panels starting at `packed` (pass packed + panel * k * 32 and
 /// bias + panel * 32 to start at a later panel). Only call with a level that
@@ -70,6 +77,15 @@ void balmer_conv_gemm(int m, int n, int k, const float *a, int lda, const float 
 /// (balmer_conv_kernel_supported(2)); aborts otherwise.
 void balmer_dense_gemm(int m, int n, int k, const float *a, int lda, const float *packed, const float *bias,
                        int relu, float *c, int ldc);
+
+/// A convolution's weight gradient on the AVX-512 kernel: C[p][j] = sum over r < depth of
+/// a[r * lda + p] * dy[r * ldy + j] for p < m, j < n (C overwritten, leading dimension ldc). With a
+/// 'same' conv's padded channels-last input (a at the first window, lda = cin, m = kernel * cin)
+/// and its masked output gradient (pad rows zero, ldy = n = cout), that is dW for the whole batch
+/// in one pass, the windows read in place. Needs AVX-512F (balmer_conv_kernel_supported(2)); aborts
+/// otherwise.
+void balmer_conv_weight_gradient(int m, int n, int depth, const float *a, int lda, const float *dy, int ldy,
+                                 float *c, int ldc);
 
 /// Y = act(bias + X W) for `samples` rows of X (sample s at x + s * ldx, k floats) and columns
 /// [0, n) of the row-major k x n' weight w (leading dimension ldw >= n), written to y + s * ldy:
