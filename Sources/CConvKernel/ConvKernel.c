@@ -101,6 +101,11 @@ void balmer_conv_pack_flipped(const float *w, int kernel, int cin, int cout, flo
 
 #define TARGET __attribute__((target("avx512f,fma")))
 
+// F(r) for every tail row count of a register tile, 1 ... ROWS - 1 (a switch's cases over them),
+// and a switch over every row count 1 ... ROWS whose cases F(r) writes.
+#define TAIL_ROWS(F) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13)
+#define SWITCH_ROWS(rows, F) switch (rows) { TAIL_ROWS(F) F(ROWS) default: break; }
+
 // How a row block's inputs are laid out for the tiles. Row i of A (i < rows) is the k floats at
 // a + i * lda. When the rows overlap as a convolution's windows do (lda < k, k = taps * lda), element
 // p = t * lda + ch of row i is element ch of row i + t, so the block holds only the rows + taps - 1
@@ -216,8 +221,7 @@ tail_tile(int rows, BlockShape shape, const float *block, const float *panel, co
           float *c, int ldc, __mmask16 mask0, __mmask16 mask1) {
     switch (rows) {
 #define CASE(r) case r: tile(r, shape, block, panel, bias, relu, c, ldc, mask0, mask1); break;
-        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
-        CASE(8) CASE(9) CASE(10) CASE(11) CASE(12) CASE(13)
+        TAIL_ROWS(CASE)
 #undef CASE
         default: break;
     }
@@ -291,18 +295,14 @@ slice_tile(int rows, int depth, const float *a, const float *panel, const float 
            __mmask16 mask0, __mmask16 mask1, int resume, int finish) {
 #define STEP(r, re, fi) tile_at(r, 1, depth, a, 0, ROWS, 1, panel, PANEL, 0, bias, relu, c, ldc, mask0, mask1, re, fi)
 #define FLAGS(r)                                                                                                 \
+    case r:                                                                                                      \
     if (resume) {                                                                                                \
         if (finish) STEP(r, 1, 1); else STEP(r, 1, 0);                                                           \
     } else {                                                                                                     \
         if (finish) STEP(r, 0, 1); else STEP(r, 0, 0);                                                           \
     }                                                                                                            \
     break;
-    switch (rows) {
-        case 1: FLAGS(1) case 2: FLAGS(2) case 3: FLAGS(3) case 4: FLAGS(4) case 5: FLAGS(5)
-        case 6: FLAGS(6) case 7: FLAGS(7) case 8: FLAGS(8) case 9: FLAGS(9) case 10: FLAGS(10)
-        case 11: FLAGS(11) case 12: FLAGS(12) case 13: FLAGS(13) case 14: FLAGS(14)
-        default: break;
-    }
+    SWITCH_ROWS(rows, FLAGS)
 #undef FLAGS
 #undef STEP
 }
@@ -316,14 +316,10 @@ gradient_tile(int rows, int depth, const float *a, int lda, const float *dy, int
               __mmask16 mask0, __mmask16 mask1, int resume) {
 #define STEP(r, re) tile_at(r, 1, depth, a, 0, lda, 1, dy, ldy, 1, NULL, 0, c, ldc, mask0, mask1, re, 0)
 #define FLAGS(r)                                                                                                 \
+    case r:                                                                                                      \
     if (resume) STEP(r, 1); else STEP(r, 0);                                                                     \
     break;
-    switch (rows) {
-        case 1: FLAGS(1) case 2: FLAGS(2) case 3: FLAGS(3) case 4: FLAGS(4) case 5: FLAGS(5)
-        case 6: FLAGS(6) case 7: FLAGS(7) case 8: FLAGS(8) case 9: FLAGS(9) case 10: FLAGS(10)
-        case 11: FLAGS(11) case 12: FLAGS(12) case 13: FLAGS(13) case 14: FLAGS(14)
-        default: break;
-    }
+    SWITCH_ROWS(rows, FLAGS)
 #undef FLAGS
 #undef STEP
 }
