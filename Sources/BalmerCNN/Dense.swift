@@ -85,7 +85,7 @@ enum Dense {
     /// The forward pass of a tiny batch for output columns `columns` only (Balmer's GEMV, one
     /// pass over those columns' weights per two samples, or OpenBLAS's per sample when Balmer's
     /// kernels are off; then bias and ReLU), on the calling thread: one part of the
-    /// split in ``forward(_:input:weight:bias:output:relu:threads:)``, or one member's share in
+    /// split in ``forward(_:input:weight:bias:output:relu:threads:packed:)``, or one member's share in
     /// ``Network/teamForward(_:parameters:batch:team:packed:)``.
     static func forwardColumns(_ s: Shape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
