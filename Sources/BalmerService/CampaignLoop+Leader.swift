@@ -205,10 +205,12 @@ extension CampaignLoop {
         let logger = self.logger
         let started = ContinuousClock.now
         let settings = options
-        let candidate = try await ComputeThread.run {
-            try StoreTraining.train(training, warmStart: warm, options: settings, logger: logger) { report in
-                logger.debug("epoch", metadata: ["epoch": "\(report.epoch)", "loss": "\(report.loss)",
-                                                 "val.loss": "\(report.validationLoss ?? .nan)"])
+        let candidate = try await health.busy(.loop, final ? "final training" : "training") {
+            try await ComputeThread.run {
+                try StoreTraining.train(training, warmStart: warm, options: settings, logger: logger) { report in
+                    logger.debug("epoch", metadata: ["epoch": "\(report.epoch)", "loss": "\(report.loss)",
+                                                     "val.loss": "\(report.validationLoss ?? .nan)"])
+                }
             }
         }
         let seconds = (ContinuousClock.now - started).seconds

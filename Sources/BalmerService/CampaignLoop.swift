@@ -29,12 +29,14 @@ public final class CampaignLoop: Sendable {
     let worker: String
     let selector: TaskSelector
     let logger: Logger
+    /// Where the loop reports each step's outcome (`/healthz`, the watchdog).
+    let health: ComponentHealth
     private let stopRequested = Atomic<Bool>(false)
     private let running = Atomic<Bool>(false)
     let metrics = LoopMetrics()
 
     public init(store: PostgresStore, producer: KafkaProducer, models: ModelHolder, leader: AdvisoryLeader,
-                configuration: DaemonConfiguration, logger: Logger) {
+                configuration: DaemonConfiguration, health: ComponentHealth, logger: Logger) {
         self.store = store
         self.producer = producer
         self.models = models
@@ -43,6 +45,7 @@ public final class CampaignLoop: Sendable {
         self.threads = configuration.threads
         self.worker = configuration.kafka.clientID
         self.selector = TaskSelector(store: store, loop: configuration.loop, preprocessing: configuration.preprocessing, logger: logger)
+        self.health = health
         self.logger = logger
     }
 
@@ -52,13 +55,19 @@ public final class CampaignLoop: Sendable {
     /// Whether ``run()`` is still going (it finishes its current step after a stop request).
     public var isRunning: Bool { running.load(ordering: .relaxed) }
 
-    /// Runs ticks until ``requestStop()``; a failed tick is logged and retried on the next one.
+    /// Runs ticks until ``requestStop()``; a failed tick is logged and retried on the next one, and
+    /// reported to ``health`` (a step failing on every tick shows as degraded on `/healthz`).
     public func run() async {
         running.store(true, ordering: .relaxed)
         defer { running.store(false, ordering: .relaxed) }
         while !isStopping {
-            do { try await tick() } catch {
+            health.beat(.loop)
+            do {
+                try await tick()
+                health.succeeded(.loop)
+            } catch {
                 logger.error("campaign step failed; retrying", metadata: ["error": "\(error)"])
+                health.failed(.loop, reason: "campaign step failed: \(error)")
             }
             var waited = 0
             while waited < loop.intervalMilliseconds && !isStopping {
@@ -122,6 +131,7 @@ public final class CampaignLoop: Sendable {
                 counter.withLock { $0 += rows.count }
             }
             try await store.completeRescoreChunk(modelVersion: active.version, chunk: chunk.chunk)
+            health.beat(.loop)
             let progress = try await store.rescoreProgress(modelVersion: active.version)
             metrics.rescoreRemaining.record(progress.total - progress.done)
             logger.info("rescored a chunk", metadata: [
@@ -144,6 +154,7 @@ public final class CampaignLoop: Sendable {
                 ScoreRecord(spectrumID: $0.0.id, modelVersion: scored.version, probabilities: $0.1)
             })
             swept += missing.count
+            health.beat(.loop)
         }
         guard !isStopping else { return }
         try await store.markRescored(version: active.version)

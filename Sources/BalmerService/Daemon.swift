@@ -11,6 +11,8 @@ public struct DaemonServices: Sendable {
     public let labels: LabelIngester?
     /// Tasks, retraining, rescoring, hot swap (when `loop.enabled`).
     public let loop: CampaignLoop?
+    /// What every part reports to `/healthz` and the watchdog.
+    public let health: ComponentHealth
 
     /// Runs every part until ``requestStop()``; returns when ingest and label ingestion stopped,
     /// throwing the ingest pipeline's failure, if any (a failing pipeline stops the others too).
@@ -46,6 +48,18 @@ public struct DaemonServices: Sendable {
 /// Wires the daemon: store (migrated), scoring model, Kafka consumers and producer, pipeline,
 /// label ingester and campaign loop.
 public enum Daemon {
+    /// How long each part may go without a turn before `/healthz` calls it stalled: ingest and
+    /// label ingestion turn at least every poll (≤ 1 s) unless a write hangs; the loop turns every
+    /// `loop.interval-ms` and beats per rescoring chunk (its trainings are marked busy).
+    static func healthAllowances(_ configuration: DaemonConfiguration) -> [ComponentHealth.Part: Double] {
+        var allowances: [ComponentHealth.Part: Double] = [.ingest: 30]
+        if configuration.loop.enabled {
+            allowances[.labels] = 30
+            allowances[.loop] = max(120, 10 * Double(configuration.loop.intervalMilliseconds) / 1000)
+        }
+        return allowances
+    }
+
     /// Connects everything `configuration` names and returns the services ready to `run()`.
     public static func build(_ configuration: DaemonConfiguration, counters: IngestCounters = IngestCounters(),
                              logger: Logger) async throws -> DaemonServices {
@@ -78,9 +92,10 @@ public enum Daemon {
                 return commit
             })
         let models = ModelHolder(model, threads: configuration.threads)
+        let health = ComponentHealth(allowances: healthAllowances(configuration))
         let pipeline = IngestPipeline(configuration: configuration, store: store, consumer: consumer, producer: producer,
-                                      tracker: tracker, models: models, counters: counters, logger: logger)
-        guard configuration.loop.enabled else { return DaemonServices(pipeline: pipeline, labels: nil, loop: nil) }
+                                      tracker: tracker, models: models, counters: counters, health: health, logger: logger)
+        guard configuration.loop.enabled else { return DaemonServices(pipeline: pipeline, labels: nil, loop: nil, health: health) }
         let labelConsumer = try KafkaConsumer(
             config: k.config(groupID: configuration.loop.labelsGroup, properties: properties),
             topics: [configuration.loop.labelsTopic], bufferCapacity: 1024, logger: logger,
@@ -92,7 +107,7 @@ public enum Daemon {
                                    deadLetterTopic: k.deadLetterTopic, roster: configuration.loop.labellers, logger: logger)
         let leader = AdvisoryLeader(key: .trainer, configuration: postgres, logger: logger)
         let loop = CampaignLoop(store: store, producer: producer, models: models, leader: leader,
-                                configuration: configuration, logger: logger)
-        return DaemonServices(pipeline: pipeline, labels: labels, loop: loop)
+                                configuration: configuration, health: health, logger: logger)
+        return DaemonServices(pipeline: pipeline, labels: labels, loop: loop, health: health)
     }
 }

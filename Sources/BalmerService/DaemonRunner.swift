@@ -37,7 +37,8 @@ public enum DaemonRunner {
         let http: HealthServer?
         if configuration.httpPort > 0 {
             do {
-                http = try HealthServer(host: configuration.httpHost, port: configuration.httpPort, pipeline: pipeline, registry: registry, logger: logger)
+                http = try HealthServer(host: configuration.httpHost, port: configuration.httpPort, pipeline: pipeline,
+                                        health: services.health, registry: registry, logger: logger)
                 http?.start()
             } catch {
                 logger.error("metrics listener not started", metadata: ["error": "\(error)"])
@@ -49,9 +50,11 @@ public enum DaemonRunner {
 
         if let interval = notifier.watchdogInterval {
             let half = interval / 2
+            let health = services.health
             Thread.detachNewThread {
+                // Fed while no part is stalled: a degraded part (a database outage) is waited out, not restarted.
                 while !pipeline.isStopping {
-                    if pipeline.isAlive(within: Int64(max(1, interval.components.seconds))) { notifier.notify("WATCHDOG=1") }
+                    if health.isAlive { notifier.notify("WATCHDOG=1") }
                     Thread.sleep(forTimeInterval: Double(half.components.seconds) + Double(half.components.attoseconds) * 1e-18)
                 }
             }

@@ -8,11 +8,16 @@ import Logging
 import Prometheus
 
 /// A tiny HTTP/1.0 listener (one thread, one request per connection) for `/metrics`
-/// (Prometheus text format 0.0.4), `/healthz` (200 while the ingest loop turns) and `/readyz`
-/// (200 while ingesting, 503 before and while draining). Bind it to loopback.
+/// (Prometheus text format 0.0.4), `/healthz` and `/readyz` (200 while ingesting, 503 before and
+/// while draining). Bind it to loopback.
+///
+/// `/healthz` answers 200 while every part of ``ComponentHealth`` (ingest, label ingestion, the
+/// campaign loop) is ok or busy, and while draining; 503 when one is stalled or degraded. The
+/// body's first line is `ok`, `degraded` or `stalled`, then one line per part with its reason.
 public final class HealthServer: Sendable {
     private let fd: Int32
     private let pipeline: IngestPipeline
+    private let health: ComponentHealth
     private let registry: PrometheusCollectorRegistry
     private let logger: Logger
     /// The bound port (useful with port 0).
@@ -23,7 +28,8 @@ public final class HealthServer: Sendable {
     }
 
     /// Serves `registry` (the one the process's `PrometheusMetricsFactory` writes to).
-    public init(host: String, port: Int, pipeline: IngestPipeline, registry: PrometheusCollectorRegistry, logger: Logger) throws {
+    public init(host: String, port: Int, pipeline: IngestPipeline, health: ComponentHealth, registry: PrometheusCollectorRegistry,
+                logger: Logger) throws {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
@@ -55,6 +61,7 @@ public final class HealthServer: Sendable {
         self.fd = fd
         self.port = Int(UInt16(bigEndian: actual.sin_port))
         self.pipeline = pipeline
+        self.health = health
         self.registry = registry
         self.logger = logger
     }
@@ -71,6 +78,15 @@ public final class HealthServer: Sendable {
         }
     }
 
+    /// The `/healthz` answer: status line, content type, body.
+    func healthz() -> (String, String, String) {
+        if pipeline.isStopping { return ("200 OK", "text/plain", "ok\ndraining\n") }
+        let statuses = health.statuses
+        let first = statuses.contains { $0.state == .stalled } ? "stalled"
+            : statuses.contains { $0.state == .degraded } ? "degraded" : "ok"
+        return (first == "ok" ? "200 OK" : "503 Service Unavailable", "text/plain", first + "\n" + health.report)
+    }
+
     private func handle(_ client: Int32) {
         defer { close(client) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
@@ -85,10 +101,10 @@ public final class HealthServer: Sendable {
         switch path {
         case "/metrics":
             pipeline.refreshGauges()
+            _ = health.statuses  // refreshes balmer_component_healthy
             (status, type, body) = ("200 OK", "text/plain; version=0.0.4", registry.emitToString())
         case "/healthz":
-            (status, type, body) = pipeline.isAlive(within: 30) || pipeline.isStopping
-                ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", "stalled\n")
+            (status, type, body) = healthz()
         case "/readyz":
             (status, type, body) = pipeline.isReady
                 ? ("200 OK", "text/plain", "ready\n") : ("503 Service Unavailable", "text/plain", "not ready\n")

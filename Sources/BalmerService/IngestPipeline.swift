@@ -28,13 +28,13 @@ public final class IngestPipeline: Sendable {
     public let counters: IngestCounters
     let metrics = IngestMetrics()
     let logger: Logger
+    /// Where the loop reports its turns and failed writes (the systemd watchdog and `/healthz`).
+    let health: ComponentHealth
     private let stopRequested = Atomic<Bool>(false)
-    /// Seconds since 1970 of the last loop turn (for the systemd watchdog and `/healthz`).
-    private let heartbeat = Atomic<Int64>(0)
     private let ready = Atomic<Bool>(false)
 
     init(configuration: DaemonConfiguration, store: PostgresStore, consumer: KafkaConsumer, producer: KafkaProducer,
-         tracker: OffsetTracker, models: ModelHolder, counters: IngestCounters, logger: Logger) {
+         tracker: OffsetTracker, models: ModelHolder, counters: IngestCounters, health: ComponentHealth, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.consumer = consumer
@@ -43,6 +43,7 @@ public final class IngestPipeline: Sendable {
         self.models = models
         self.extractor = FeatureExtractor(config: configuration.preprocessing, logger: logger)
         self.counters = counters
+        self.health = health
         self.logger = logger
     }
 
@@ -50,11 +51,6 @@ public final class IngestPipeline: Sendable {
     public func requestStop() { stopRequested.store(true, ordering: .relaxed) }
 
     public var isStopping: Bool { stopRequested.load(ordering: .relaxed) }
-
-    /// Whether the loop turned within `seconds`.
-    public func isAlive(within seconds: Int64) -> Bool {
-        Int64(Date().timeIntervalSince1970) - heartbeat.load(ordering: .relaxed) <= seconds
-    }
 
     /// Whether the pipeline is running and owns at least one partition (or none exist yet).
     public var isReady: Bool { ready.load(ordering: .relaxed) && !isStopping }
@@ -70,7 +66,7 @@ public final class IngestPipeline: Sendable {
         ready.store(true, ordering: .relaxed)
         logger.info("ingest started", metadata: ["model.version": "\(models.current.version)"])
         while !isStopping {
-            heartbeat.store(Int64(Date().timeIntervalSince1970), ordering: .relaxed)
+            health.beat(.ingest)
             while inFlight.count >= configuration.ingest.maxInFlight {
                 do { try await inFlight.removeFirst().value } catch { failure = error; break }
             }
@@ -295,7 +291,12 @@ public final class IngestPipeline: Sendable {
     func retrying(_ what: String, _ body: @Sendable () async throws -> Void) async throws {
         var delay = 0.2
         while true {
-            do { return try await body() } catch {
+            do {
+                try await body()
+                health.succeeded(.ingest)
+                return
+            } catch {
+                health.failed(.ingest, reason: "\(what) failed: \(error)")
                 if isStopping { throw error }
                 logger.error("retrying", metadata: ["operation": "\(what)", "error": "\(error)", "delay.s": "\(delay)"])
                 try? await Task.sleep(for: .seconds(delay))
