@@ -14,10 +14,23 @@ enum ChaosFault: String, CaseIterable, Sendable {
     case duplicates = "duplicate + reordered"
     /// Duplicates and reordering, then broker down, request errors, PostgreSQL restart and SIGKILL in one stream.
     case mixed = "mixed"
+    /// Every class of hostile event and file mixed into the stream (``ChaosPoison``), then a good part.
+    case poisonStorm = "poison storm"
+    /// Events for files that appear only seconds after them (a copy still running), and FIFOs.
+    case lateFiles = "late files + fifo"
+    /// Instance b reaches PostgreSQL through a proxy that black-holes the path for 8 s, then
+    /// (a second cut) resets every connection.
+    case networkCut = "network cut to postgres"
+    /// A whole campaign with the loop and a labeller: PostgreSQL down during label ingestion and
+    /// during a stop, the leader killed mid-rescore, network cuts (``ChaosCampaign``).
+    case campaign = "campaign: pg down, leader kill, net cut"
+
+    /// The faults struck at a stream of spectrum events (all but the campaign).
+    static var streamFaults: [ChaosFault] { allCases.filter { $0 != .campaign } }
 
     /// Whether the stream holds duplicated, shuffled events.
     var duplicatesEvents: Bool { self == .duplicates || self == .mixed }
 
     /// Whether an instance is killed without a final counter line.
-    var killsAnInstance: Bool { self == .sigkill || self == .mixed }
+    var killsAnInstance: Bool { self == .sigkill || self == .mixed || self == .campaign }
 }

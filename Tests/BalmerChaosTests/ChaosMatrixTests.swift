@@ -16,12 +16,22 @@ import Testing
         progress("chaos: \(settings.totalEvents) events over \(ChaosFault.allCases.count) scenarios (running \(settings.faults.count)), \(files.count) files in \(directory)")
 
         var outcomes: [ChaosOutcome] = []
+        var notes: [String] = []
         for fault in settings.faults {
-            let outcome = await ChaosScenario(fault: fault, settings: settings, files: files, directory: directory, model: model).run()
+            let outcome: ChaosOutcome
+            if fault == .campaign {
+                let campaign = ChaosCampaign(settings: settings, directory: directory)
+                outcome = await campaign.run()
+                notes.append("campaign row: " + campaign.steps.joined(separator: "; "))
+            } else {
+                let scenario = ChaosScenario(fault: fault, settings: settings, files: files, directory: directory, model: model)
+                outcome = await scenario.run()
+                notes += scenario.notes
+            }
             progress("chaos: \(fault.rawValue): \(outcome.passed ? "PASS" : "FAIL") in \(String(format: "%.1f", outcome.seconds)) s")
             outcomes.append(outcome)
         }
-        let table = ChaosOutcome.table(outcomes)
+        let table = ChaosOutcome.table(outcomes) + (notes.isEmpty ? "" : "\n" + notes.map { "- " + $0 }.joined(separator: "\n") + "\n")
         print("\n" + table)
         if let path = settings.reportPath { try table.write(toFile: path, atomically: true, encoding: .utf8) }
         for outcome in outcomes {
@@ -29,7 +39,7 @@ import Testing
         }
         #expect(outcomes.count == settings.faults.count)
         if settings.faults.count == ChaosFault.allCases.count {
-            #expect(outcomes.map(\.published).reduce(0, +) >= settings.totalEvents)
+            #expect(outcomes.filter { $0.fault != .campaign }.map(\.published).reduce(0, +) >= settings.totalEvents)
         }
         if outcomes.allSatisfy(\.passed) { try? FileManager.default.removeItem(atPath: directory) }
     }

@@ -20,11 +20,29 @@ struct ChaosPostgres: Sendable {
 
     /// `pg_ctl restart -m fast` (as the cluster's owner when run as root); waits until it accepts connections.
     func restart() async throws {
-        var command = [binDirectory + "/pg_ctl", "-D", directory + "/data", "-l", directory + "/server.log",
-                       "-m", "fast", "-w", "-t", "60", "restart"]
+        try await pgCtl(["-m", "fast", "-w", "-t", "60", "restart"])
+    }
+
+    /// `pg_ctl stop -m fast`: every connection ends, new ones are refused until ``start()``.
+    func stop() async throws {
+        try await pgCtl(["-m", "fast", "-w", "-t", "60", "stop"])
+    }
+
+    /// Starts the stopped cluster with ops/lib/pg.sh's options (loopback, its port and socket folder).
+    func start() async throws {
+        guard let port = ProcessInfo.processInfo.environment["BALMER_PG_PORT"], !port.isEmpty else {
+            throw DaemonHarness.ConfigError("BALMER_PG_PORT is not set: run the fault matrix through ops/chaos")
+        }
+        try await pgCtl(["-w", "-t", "60", "-o",
+                         "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c max_connections=200", "start"])
+    }
+
+    /// Runs `pg_ctl ARGUMENTS` on the cluster as its owner and waits for it.
+    private func pgCtl(_ arguments: [String]) async throws {
+        var command = [binDirectory + "/pg_ctl", "-D", directory + "/data", "-l", directory + "/server.log"] + arguments
         if getuid() == 0 { command = ["/usr/sbin/runuser", "-u", "postgres", "--"] + command }
         // Output to a file, not a pipe: the restarted server may keep inherited descriptors open.
-        let log = directory + "/pg_ctl-restart.log"
+        let log = directory + "/pg_ctl-\(arguments.last ?? "run").log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         defer { try? handle.close() }
@@ -38,7 +56,7 @@ struct ChaosPostgres: Sendable {
         let status = try await Self.exitStatus(of: process)
         guard status == 0 else {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            throw DaemonHarness.ConfigError("pg_ctl restart failed (\(status)): \(text)")
+            throw DaemonHarness.ConfigError("pg_ctl \(arguments.last ?? "") failed (\(status)): \(text)")
         }
     }
 

@@ -20,8 +20,8 @@ struct ChaosSettings: Sendable {
         if text.isEmpty {
             totalEvents = Self.defaultEvents
         } else {
-            guard let n = Int(text), n >= ChaosFault.allCases.count * 50 else {
-                throw DaemonHarness.ConfigError("BALMER_CHAOS_EVENTS must be a number ≥ \(ChaosFault.allCases.count * 50), got \(text)")
+            guard let n = Int(text), n >= ChaosFault.streamFaults.count * 50 else {
+                throw DaemonHarness.ConfigError("BALMER_CHAOS_EVENTS must be a number ≥ \(ChaosFault.streamFaults.count * 50), got \(text)")
             }
             totalEvents = n
         }
@@ -34,9 +34,10 @@ struct ChaosSettings: Sendable {
         postgres = try ChaosPostgres(environment: environment)
     }
 
-    /// Events of one scenario (the total shared evenly; the last takes the remainder).
+    /// Events of one stream scenario (the total shared evenly; the last takes the remainder). The
+    /// campaign row publishes a simulated release of its own instead.
     func events(for fault: ChaosFault) -> Int {
-        let all = ChaosFault.allCases
+        let all = ChaosFault.streamFaults
         let share = totalEvents / all.count
         return fault == all.last ? totalEvents - share * (all.count - 1) : share
     }
