@@ -40,7 +40,7 @@ import Testing
             Poison(key: Array("nul-id".utf8), payload: Self.event(id: #"a\u0000b"#), reason: "invalid_value"),
             Poison(key: Array("nul-location".utf8), payload: Self.event(id: "nul-location", location: #"/data/x\u0000.fits"#),
                    reason: "invalid_value"),
-            Poison(key: Array("nul-designation".utf8), payload: Self.event(id: "nul-designation", extra: #","designation":"J\u0000"}"#),
+            Poison(key: Array("nul-designation".utf8), payload: Self.event(id: "nul-designation", extra: #","designation":"J\u0000""#),
                    reason: "invalid_value"),
             Poison(key: Array(String(repeating: "k", count: 3000).utf8),
                    payload: Array(#"{"spectrum_id":"x","survey":"LAMOST","release":"DR9","location":"/x"}"#.utf8), reason: "missing_schema"),

@@ -27,7 +27,7 @@ import Testing
         #expect(PostgresError(.usage, message: "bad schema").errorClass == .permanent)
         // A statement that failed without any SQLSTATE: libpq lost the server on the way.
         #expect(Self.statement(nil).errorClass == .transient)
-        #expect(Self.statement("bogus").errorClass == .transient)
+        #expect(Self.statement("XYZ").errorClass == .transient)  // not a SQLSTATE
     }
 
     @Test func anyError() {
