@@ -55,3 +55,17 @@ import Testing
         #expect(sanitised.payload.count < 4300 && !sanitised.key.contains("\u{0}") && !sanitised.reason.contains("\u{1}"))
     }
 }
+
+extension RejectKeyTests {
+    /// What the store writes: payloads over the cap are cut once, never twice.
+    @Test func storablePayloads() {
+        let big = Data(repeating: 7, count: RejectRecord.maxPayloadBytes * 3)
+        let raw = RejectRecord(source: "ingest", key: "k", reason: "cannot-open", payload: big)
+        let stored = raw.storable
+        #expect(stored.payload.count > RejectRecord.maxPayloadBytes && stored.payload.count <= RejectRecord.maxStoredPayloadBytes)
+        #expect(stored.payload == RejectRecord.boundedPayload(Array(big)))
+        #expect(stored.storable == stored)
+        let small = RejectRecord(source: "ingest", key: "k", reason: "r", payload: Data([1, 2, 3]))
+        #expect(small.storable == small)
+    }
+}

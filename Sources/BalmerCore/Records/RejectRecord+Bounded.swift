@@ -24,6 +24,20 @@ extension RejectRecord {
         return Data(payload.prefix(max(0, maxBytes))) + Data(note.utf8)
     }
 
+    /// The longest payload the store writes as it is: ``maxPayloadBytes`` plus room for the
+    /// truncation line, so payloads already cut by ``boundedPayload(_:maxBytes:)`` pass unchanged.
+    public static let maxStoredPayloadBytes = maxPayloadBytes + 256
+
+    /// This reject as the store writes it: a payload longer than ``maxStoredPayloadBytes`` (a
+    /// reject built without ``init(source:rawKey:reason:payload:maxPayload:rejectedAt:)``) is cut
+    /// like ``boundedPayload(_:maxBytes:)``. Deterministic, so replays still deduplicate.
+    public var storable: RejectRecord {
+        guard payload.count > Self.maxStoredPayloadBytes else { return self }
+        var copy = self
+        copy.payload = Self.boundedPayload(Array(payload))
+        return copy
+    }
+
     /// The last-resort form of this reject, for when the database refused the row itself: the
     /// key made printable again and the payload cut to 4 KiB (with the truncation line).
     public var sanitised: RejectRecord {
