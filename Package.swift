@@ -54,10 +54,10 @@ let package = Package(
         // at run time; not a library shim). Optimised in debug builds too: at -O0 every intrinsic
         // spills to memory and the debug daemon the integration tests start trains 30x slower.
         .target(name: "CConvKernel", cSettings: [.unsafeFlags(["-O2"])]),
-        // 1-D CNN on OpenBLAS: knows nothing of spectra.
+        // 1-D CNN on OpenBLAS: knows nothing of spectra (uses BalmerCore's SHA-256 only).
         .target(
             name: "BalmerCNN",
-            dependencies: ["COpenBLAS", "CConvKernel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BalmerCore", "COpenBLAS", "CConvKernel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Synthetic survey: physically motivated spectra and their truth (pure).
         .target(name: "BalmerSimulation", dependencies: ["BalmerCore"], swiftSettings: strict),
@@ -74,7 +74,7 @@ let package = Package(
         // Kafka bus on librdkafka.
         .target(
             name: "BalmerBus",
-            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BalmerCore", "CRdKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
         // The labellers' CLI pieces: terminal plots, the task screen, the key state machine, answer files.
@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "BalmerFITSTests", dependencies: ["BalmerFITS", "BalmerCore", "BalmerSimulation", "BalmerTestSupport"],
             swiftSettings: strict),
-        .testTarget(name: "BalmerCNNTests", dependencies: ["BalmerCNN"], swiftSettings: strict),
+        .testTarget(name: "BalmerCNNTests", dependencies: ["BalmerCNN", "BalmerCore"], swiftSettings: strict),
         .testTarget(
             name: "BalmerSimulationTests", dependencies: ["BalmerSimulation", "BalmerCore"],
             swiftSettings: strict),

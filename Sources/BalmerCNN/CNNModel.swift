@@ -1,3 +1,4 @@
+internal import BalmerCore
 import Foundation
 
 /// Descriptive metadata stored with a model (safetensors `__metadata__`).

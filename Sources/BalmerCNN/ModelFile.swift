@@ -1,3 +1,4 @@
+internal import BalmerCore
 import Foundation
 
 /// Reading and writing models as safetensors files: an 8-byte little-endian header length, a

@@ -135,7 +135,8 @@ public struct DaemonConfiguration: Sendable {
     /// has no active model. Default none (the daemon then refuses to start on an empty registry).
     public var modelFile: String?
     /// `preprocessing.window-start` / `preprocessing.window-end` (Å, vacuum; defaults 6519 / 6732)
-    /// and `preprocessing.points` (default 140), `preprocessing.max-bad-pixel-fraction` (0.2).
+    /// and `preprocessing.points` (must be 140: the schema stores 140 features; other windows come
+    /// with campaigns, issue 25), `preprocessing.max-bad-pixel-fraction` (0.2).
     public var preprocessing: PreprocessingConfig
     /// `log.level` (`BALMER_LOG_LEVEL`): trace … critical. Default `info`. Reloaded on SIGHUP.
     public var logLevel: Logger.Level
@@ -206,6 +207,9 @@ public struct DaemonConfiguration: Sendable {
             windowEnd: try config.double("preprocessing.window-end", default: 6732),
             points: try config.int("preprocessing.points", default: 140, in: 2...100_000),
             maxBadPixelFraction: try config.double("preprocessing.max-bad-pixel-fraction", default: 0.2))
+        guard preprocessing.points == SpectrumRecord.featureCount else {
+            throw ConfigReader.Error("preprocessing.points must be \(SpectrumRecord.featureCount) (the schema stores \(SpectrumRecord.featureCount) features; other windows come with campaigns, issue 25)")
+        }
         guard preprocessing.windowStart < preprocessing.windowEnd else {
             throw ConfigReader.Error("preprocessing.window-start must be below preprocessing.window-end")
         }

@@ -112,6 +112,8 @@ public final class IngestPipeline: Sendable {
         var spectra: [SpectrumRecord] = []
         var probabilities: [[Float]] = []
         var spectrumPartitions: [KafkaPartition] = []
+        /// The message of each of `spectra` (for its reject and dead letter if the database refuses it).
+        var spectrumMessages: [KafkaMessage] = []
         var rejects: [RejectRecord] = []
         var deadLetters: [DeadLetterEvent] = []
         var rejectPartitions: [KafkaPartition] = []
@@ -143,8 +145,7 @@ public final class IngestPipeline: Sendable {
             do {
                 valid.append((message, try message.decode(SpectrumEvent.self)))
             } catch {
-                out.rejects.append(RejectRecord(source: message.topic, key: message.keyString ?? "", reason: error.code,
-                                                payload: Data(message.value)))
+                out.rejects.append(RejectRecord(message: message, reason: error.code))
                 out.deadLetters.append(DeadLetterEvent(message: message, error: error))
                 out.rejectPartitions.append(partition)
             }
@@ -181,6 +182,7 @@ public final class IngestPipeline: Sendable {
                 designation: event.designation ?? metadata?.designation, location: event.location,
                 features: Array(features[(i * size)..<((i + 1) * size)])))
             out.spectrumPartitions.append(message.topicPartition)
+            out.spectrumMessages.append(message)
         }
         out.features = features
         return out
@@ -202,7 +204,8 @@ public final class IngestPipeline: Sendable {
     }
 
     /// Writes the batch in one transaction, sends its dead letters, then commits its offsets.
-    /// Retries failed writes with back-off until they succeed or a stop is requested.
+    /// Retries transiently failed writes with back-off until they succeed or a stop is requested;
+    /// rows the database refuses are isolated and become rejects (``storeIsolating(_:)``).
     func storeAndCommit(_ prepared: PreparedBatch, started: ContinuousClock.Instant) async throws {
         var batch = prepared
         // Drop the work of partitions revoked since the poll: their next owner redoes it.
@@ -214,23 +217,16 @@ public final class IngestPipeline: Sendable {
             dropped += (batch.spectra.count - keepS.count) + (batch.rejects.count - keepR.count)
             batch.spectra = keepS.map { batch.spectra[$0] }
             batch.probabilities = keepS.map { batch.probabilities[$0] }
+            batch.spectrumMessages = keepS.map { batch.spectrumMessages[$0] }
             batch.rejects = keepR.map { batch.rejects[$0] }
             batch.deadLetters = keepR.map { batch.deadLetters[$0] }
             for p in stale { batch.offsets[p] = nil }
             logger.info("dropped work of revoked partitions", metadata: ["partitions": "\(stale.sorted())"])
         }
-        let ingest = IngestBatch(spectra: batch.spectra, probabilities: batch.probabilities,
-                                 modelVersion: batch.modelVersion, rejects: batch.rejects)
         let storeStart = ContinuousClock.now
-        try await retrying("store batch") { try await self.store.storeIngestBatch(ingest) }
+        try await storeIsolating(&batch)
         for letter in batch.deadLetters {
-            try await retrying("send dead letter") {
-                do {
-                    try await self.producer.send(letter, topic: self.configuration.kafka.deadLetterTopic)
-                } catch let error as EventDecodingError {
-                    self.logger.error("dead letter not encodable", metadata: ["error": "\(error)"])
-                }
-            }
+            try await sendDeadLetter(letter)
         }
         let storeSeconds = (ContinuousClock.now - storeStart).seconds
         let commitStart = ContinuousClock.now
@@ -287,8 +283,9 @@ public final class IngestPipeline: Sendable {
     }
 
     /// Runs `body` until it succeeds; waits 0.2 s, 0.4 s … 5 s between attempts; gives up (throws)
-    /// once a stop is requested.
-    func retrying(_ what: String, _ body: @Sendable () async throws -> Void) async throws {
+    /// once a stop is requested. An error for which `isPermanent` holds is thrown at once.
+    func retrying(_ what: String, isPermanent: (any Error) -> Bool = { _ in false },
+                  _ body: @Sendable () async throws -> Void) async throws {
         var delay = 0.2
         while true {
             do {
@@ -296,8 +293,8 @@ public final class IngestPipeline: Sendable {
                 health.succeeded(.ingest)
                 return
             } catch {
+                if isPermanent(error) || isStopping { throw error }
                 health.failed(.ingest, reason: "\(what) failed: \(error)")
-                if isStopping { throw error }
                 logger.error("retrying", metadata: ["operation": "\(what)", "error": "\(error)", "delay.s": "\(delay)"])
                 try? await Task.sleep(for: .seconds(delay))
                 delay = min(5, delay * 2)

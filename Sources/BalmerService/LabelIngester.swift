@@ -106,8 +106,7 @@ public final class LabelIngester: Sendable {
         totalsState.withLock { $0.rejected += 1 }
         logger.warning("label refused", metadata: ["code": "\(code)", "reason": "\(reason)", "key": "\(message.keyString ?? "")"])
         do {
-            try await store.recordRejects([RejectRecord(source: message.topic, key: message.keyString ?? "", reason: code,
-                                                        payload: Data(message.value))])
+            try await store.recordRejects([RejectRecord(message: message, reason: code)])
             _ = try await producer.send(DeadLetterEvent(message: message, code: code, reason: reason), topic: deadLetterTopic)
         } catch {
             logger.error("could not record a refused label", metadata: ["error": "\(error)"])

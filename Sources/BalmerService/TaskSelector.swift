@@ -80,7 +80,9 @@ struct TaskSelector: Sendable {
             spectrum: TaskEvent.CompactSpectrum(halphaFlux: spectrum.features, halphaRange: window,
                                                 fullFlux: full.flux, fullRange: full.range),
             survey: spectrum.key.survey, release: spectrum.key.release, surveyKey: spectrum.key.key,
-            designation: spectrum.designation ?? metadata?.designation, mjd: spectrum.mjd ?? metadata?.mjd,
+            // (A FITS header's designation never passed the event door: control characters escaped.)
+            designation: (spectrum.designation ?? metadata?.designation).map { RejectKey.printableText($0, maxBytes: 1024) },
+            mjd: spectrum.mjd ?? metadata?.mjd,
             snr: metadata?.snr.flatMap { $0.isFinite ? $0 : nil })
     }
 

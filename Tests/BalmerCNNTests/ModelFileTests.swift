@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import BalmerCore
 @testable import BalmerCNN
 
 @Suite struct ModelFileTests {

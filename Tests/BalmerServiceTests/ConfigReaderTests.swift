@@ -51,6 +51,27 @@ import Testing
         #expect(throws: ConfigReader.Error.self) { try ConfigReader(arguments: ["--kafka.brokers"]) }
     }
 
+    /// The schema stores exactly 140 features: any other window length is refused at start.
+    @Test func preprocessingPointsMustBe140() throws {
+        for points in ["100", "141", "2"] {
+            let error = #expect(throws: ConfigReader.Error.self) {
+                try DaemonConfiguration(config: ConfigReader(commandLine: ["database.url": "x", "preprocessing.points": points]))
+            }
+            #expect(error.map { "\($0)" }?.contains("preprocessing.points must be 140") == true, "\(points): \(String(describing: error))")
+        }
+        let config = try DaemonConfiguration(config: ConfigReader(commandLine: ["database.url": "x", "preprocessing.points": "140"]))
+        #expect(config.preprocessing.points == 140)
+
+        // The real binary: exit status 2 and one clear line on stderr, before touching Kafka or PostgreSQL.
+        let result = try CommandRunner.run(
+            BuiltProducts.path(of: "balmerd"),
+            ["--database.url", "postgresql://nobody@127.0.0.1:1/none", "--kafka.brokers", "127.0.0.1:1", "--preprocessing.points", "100"],
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"])
+        #expect(result.status == 2, "status \(result.status): \(result.stderr)")
+        let lines = result.stderr.split(separator: "\n").filter { $0.contains("preprocessing.points") }
+        #expect(lines.count == 1 && lines[0].contains("must be 140") && lines[0].contains("issue 25"), "\(result.stderr)")
+    }
+
     @Test func environmentNames() {
         #expect(ConfigReader.environmentName("kafka.brokers") == "BALMER_KAFKA_BROKERS")
         #expect(ConfigReader.environmentName("ingest.batch-timeout-ms") == "BALMER_INGEST_BATCH_TIMEOUT_MS")

@@ -8,8 +8,16 @@ public protocol BalmerEvent: Codable, Sendable, Equatable {
     static var schemaVersion: Int { get }
     /// The Kafka message key.
     var key: String { get }
-    /// Checks ranges and sizes; called after decoding and before encoding.
+    /// Checks ranges and sizes; called after decoding (and ``normalize()``) and before encoding.
     func validate(_ check: inout EventValidator)
+    /// Brings text used as keys into one canonical form (NFC); called right after decoding, so
+    /// the decoded event carries the normalised strings and the limits apply to them. The
+    /// default does nothing.
+    mutating func normalize()
+}
+
+extension BalmerEvent {
+    public mutating func normalize() {}
 }
 
 /// Encodes and decodes events as UTF-8 JSON objects with a top-level `"schema": N`.
@@ -59,7 +67,7 @@ public enum EventCodec {
         }
         guard let schema = probe.schema else { throw fail(.missingSchema) }
         guard schema == E.schemaVersion else { throw fail(.unsupportedSchema(found: schema, supported: E.schemaVersion)) }
-        let event: E
+        var event: E
         do {
             event = try decoder.decode(E.self, from: data)
         } catch let error as DecodingError {
@@ -67,6 +75,7 @@ public enum EventCodec {
         } catch {
             throw fail(.malformedJSON(Self.firstLine("\(error)")))
         }
+        event.normalize()
         var validator = EventValidator(event: name, limits: limits)
         event.validate(&validator)
         if let failure = validator.failure { throw failure }

@@ -6,9 +6,10 @@ public struct EventLimits: Sendable, Hashable {
     public var maxArrayCount: Int
     /// Largest accepted map (probabilities, metrics). Default 64 entries.
     public var maxMapCount: Int
-    /// Longest accepted identifier (ids, survey, release, version, labeller) in characters. Default 256.
+    /// Longest accepted identifier (ids, survey, release, version, labeller, designation) in UTF-8
+    /// bytes, after NFC normalisation. Default 256.
     public var maxIdentifierLength: Int
-    /// Longest accepted free text (locations, comments, reasons) in characters. Default 4096.
+    /// Longest accepted free text (locations, comments, reasons) in UTF-8 bytes. Default 4096.
     public var maxTextLength: Int
     /// Accepted label values. Default `single`, `double`, `other`.
     public var labels: Set<String>

@@ -1,3 +1,4 @@
+import BalmerCore
 import Foundation
 
 /// Collects the first rule an event breaks. Events call its checks from `validate(_:)`.
@@ -16,18 +17,32 @@ public struct EventValidator: Sendable {
         if failure == nil { failure = EventDecodingError(event: event, reason: reason) }
     }
 
-    /// Non-empty, at most `maxIdentifierLength`, no control characters.
+    /// Non-empty, at most `maxIdentifierLength` UTF-8 bytes, no control characters (C0, DEL, C1).
+    /// Bytes, not Characters: one Character can be kilobytes of combining marks, and the database's
+    /// indexes and the rejects' keys are bounded in bytes.
     public mutating func identifier(_ value: String, _ field: String) {
         if value.isEmpty { fail(.invalidValue(field: field, reason: "empty")) }
-        else if value.count > limits.maxIdentifierLength { fail(.invalidValue(field: field, reason: "longer than \(limits.maxIdentifierLength) characters")) }
-        else if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { fail(.invalidValue(field: field, reason: "contains control characters")) }
+        else if value.utf8.count > limits.maxIdentifierLength { fail(.invalidValue(field: field, reason: "longer than \(limits.maxIdentifierLength) bytes (UTF-8)")) }
+        else if let scalar = Self.firstControl(value) { fail(.invalidValue(field: field, reason: "contains control character U+\(Self.hex(scalar))")) }
     }
 
-    /// At most `maxTextLength` characters (optionally required non-empty).
+    /// At most `maxTextLength` UTF-8 bytes, no control characters (C0 including NUL, tab and
+    /// newline, DEL, C1); optionally required non-empty.
     public mutating func text(_ value: String?, _ field: String, required: Bool = false) {
         guard let value else { return }
         if required && value.trimmingCharacters(in: .whitespaces).isEmpty { fail(.invalidValue(field: field, reason: "empty")) }
-        else if value.count > limits.maxTextLength { fail(.invalidValue(field: field, reason: "longer than \(limits.maxTextLength) characters")) }
+        else if value.utf8.count > limits.maxTextLength { fail(.invalidValue(field: field, reason: "longer than \(limits.maxTextLength) bytes (UTF-8)")) }
+        else if let scalar = Self.firstControl(value) { fail(.invalidValue(field: field, reason: "contains control character U+\(Self.hex(scalar))")) }
+    }
+
+    /// The first C0, DEL or C1 control character of `value`.
+    static func firstControl(_ value: String) -> Unicode.Scalar? {
+        value.unicodeScalars.first(where: RejectKey.isControl)
+    }
+
+    static func hex(_ scalar: Unicode.Scalar) -> String {
+        let digits = String(scalar.value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     /// Finite and within `range` when present.

@@ -23,8 +23,9 @@ public struct IngestBatch: Sendable {
 extension PostgresStore {
     /// Stores a whole micro-batch in ONE transaction: spectra (upsert on the natural key), their
     /// scores by `modelVersion` (upsert on (spectrum, model)), and the rejects (deduplicated on
-    /// their natural key). Replaying a batch changes nothing, so at-least-once delivery stores
-    /// each spectrum once. Returns the spectrum ids in `spectra` order.
+    /// their natural key; payloads capped, see ``RejectRecord/storable``). Replaying a batch
+    /// changes nothing, so at-least-once delivery stores each spectrum once. Returns the spectrum
+    /// ids in `spectra` order.
     @discardableResult
     public func storeIngestBatch(_ batch: IngestBatch) async throws -> [SpectrumRecord.ID] {
         precondition(batch.spectra.count == batch.probabilities.count, "one probability vector per spectrum")
@@ -46,7 +47,7 @@ extension PostgresStore {
                 rows.sort { $0.0 < $1.0 }
                 try await Self.insertScoresOnce(c, rows, modelVersion: batch.modelVersion)
             }
-            for r in batch.rejects {
+            for r in batch.rejects.map(\.storable) {
                 try await c.query("""
                     INSERT INTO rejects (source, key, reason, payload, rejected_at) VALUES ($1, $2, $3, $4, $5)
                     ON CONFLICT (source, key, reason, payload_md5) DO NOTHING

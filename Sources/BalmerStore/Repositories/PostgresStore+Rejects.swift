@@ -5,7 +5,7 @@ extension PostgresStore: RejectRepository, RescoreChunkRepository {
     public func recordRejects(_ rejects: [RejectRecord]) async throws {
         guard !rejects.isEmpty else { return }
         try await pool.transaction(retries: 1) { c in
-            for r in rejects {
+            for r in rejects.map(\.storable) {
                 try await c.query("""
                     INSERT INTO rejects (source, key, reason, payload, rejected_at) VALUES ($1, $2, $3, $4, $5)
                     ON CONFLICT (source, key, reason, payload_md5) DO NOTHING

@@ -1,4 +1,5 @@
-/// SHA-256 (FIPS 180-4), incremental. Used for the tensor checksum in model files.
+/// SHA-256 (FIPS 180-4), incremental. Used for the tensor checksum in model files and the digests
+/// of refused keys and truncated payloads (rejects, dead letters).
 public struct SHA256: Sendable {
     private var h: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
