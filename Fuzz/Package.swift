@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "fuzz-events", targets: ["FuzzEvents"]),
         .executable(name: "fuzz-model", targets: ["FuzzModel"]),
         .executable(name: "fuzz-csv", targets: ["FuzzCSV"]),
+        .executable(name: "fuzz-store", targets: ["FuzzStore"]),
     ],
     dependencies: [
         .package(path: ".."),
@@ -49,6 +50,11 @@ let package = Package(
                 "FuzzSupport", balmer("BalmerCore"), balmer("BalmerLabeling"), balmer("BalmerSimulation"),
                 balmer("BalmerBus"),
             ],
+            swiftSettings: strict),
+        // Needs a PostgreSQL (ops/fuzz starts one): what the door admits must be storable.
+        .executableTarget(
+            name: "FuzzStore",
+            dependencies: ["FuzzSupport", balmer("BalmerBus"), balmer("BalmerCore"), balmer("BalmerStore"), balmer("BalmerService")],
             swiftSettings: strict),
     ]
 )
