@@ -194,6 +194,9 @@ public final class IngestPipeline: Sendable {
             }
         }
         try await republish(retries, batch: &out)
+        logger.debug("batch read", metadata: [
+            "files": "\(valid.count)", "accepted": "\(accepted.count)", "retried": "\(out.retried)",
+        ])
         let size = models.current.scoring.model.architecture.inputSize
         for (i, (message, event, metadata)) in accepted.enumerated() {
             out.spectra.append(SpectrumRecord(
