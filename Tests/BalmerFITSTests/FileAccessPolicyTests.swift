@@ -182,6 +182,21 @@ import Testing
         #expect(!ExtractionFailure.unreadable(FITSError(.truncated, "x")).isTransient)
     }
 
+    /// Every real survey file reads under a policy rooted at its folder with the default caps,
+    /// and none under a root elsewhere.
+    @Test(.enabled(if: RealData.available, "../shared/data/real is absent: skipped"))
+    func realFilesReadUnderTheirRootAndTheDefaultCaps() throws {
+        let files = RealData.files
+        #expect(files.count >= 24)
+        let policy = try FileAccessPolicy.resolving(roots: [try #require(RealData.directory)])
+        #expect(policy.maxFileBytes == 64 << 20 && policy.maxInflatedBytes == 64 << 20)
+        let elsewhere = try FileAccessPolicy.resolving(roots: ["/usr"])
+        for path in files {
+            #expect(failure(path, policy) == nil, "\(path)")
+            #expect(failure(path, elsewhere)?.kind == .outsideDataRoots, "\(path)")
+        }
+    }
+
     @Test func missingFilesAreTransient() throws {
         let layout = try layout()
         defer { try? FileManager.default.removeItem(atPath: layout.base) }
