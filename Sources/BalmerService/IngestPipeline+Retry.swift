@@ -17,8 +17,9 @@ extension IngestPipeline {
     static var nowMilliseconds: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// The events of `valid` that are due now. Retry events not yet due are re-published as they
-    /// are (counted as retried). When no event of the batch is due, waits first for the earliest
-    /// due time, at most `ingest.batch-timeout-ms`, so an idle stream does not spin on them.
+    /// are (counted as retried) and their partition is paused until the earliest due time there
+    /// (``RetryHolds``). When no event of the batch is due, waits first for the earliest due
+    /// time, at most `ingest.batch-timeout-ms`.
     func dueEvents(_ valid: [(KafkaMessage, SpectrumEvent)], batch out: inout PreparedBatch) async throws
         -> [(KafkaMessage, SpectrumEvent)] {
         let infos = valid.map { RetryInfo(message: $0.0) }
@@ -35,6 +36,10 @@ extension IngestPipeline {
             if let info, info.dueMilliseconds > now { later.append((item.0, info)) } else { due.append(item) }
         }
         try await republish(later, batch: &out)
+        for (partition, items) in Dictionary(grouping: later, by: { $0.0.topicPartition }) {
+            let wake = items.map(\.1.dueMilliseconds).min() ?? now
+            retryHolds.hold(partition, until: wake, now: now, consumer: consumer)
+        }
         return due
     }
 

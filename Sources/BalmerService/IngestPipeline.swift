@@ -28,6 +28,8 @@ public final class IngestPipeline: Sendable {
     public let counters: IngestCounters
     let metrics = IngestMetrics()
     let logger: Logger
+    /// Retry-topic partitions paused until their events are due.
+    let retryHolds = RetryHolds()
     private let stopRequested = Atomic<Bool>(false)
     /// Seconds since 1970 of the last loop turn (for the systemd watchdog and `/healthz`).
     private let heartbeat = Atomic<Int64>(0)
