@@ -12,7 +12,9 @@ final class ChaosInstance: Sendable {
         self.name = name
         port = freePort()
         daemon = try DaemonProcess(brokers: brokers, schema: schema, group: "balmerd-chaos", model: model,
-                                   logDirectory: logDirectory, name: name, extra: ["--http.port", "\(port)", "--loop.enabled", "false"])
+                                   logDirectory: logDirectory, name: name, extra: ["--http.port", "\(port)", "--loop.enabled", "false",
+                                           // Missing files are retried for 1 s, then rejected as `missing`.
+                                           "--ingest.missing-grace-seconds", "1"])
     }
 
     var isRunning: Bool { daemon.process.isRunning }
@@ -33,7 +35,7 @@ final class ChaosInstance: Sendable {
     var health: Int? { httpGet(port: port, path: "/healthz")?.0 }
 
     /// The counters of the final "ingest stopped" line (nil before a clean stop).
-    var finalCounters: (consumed: Int, stored: Int, rejected: Int, dropped: Int)? {
+    var finalCounters: (consumed: Int, stored: Int, rejected: Int, retried: Int, dropped: Int)? {
         guard let line = daemon.log.split(separator: "\n").last(where: { $0.contains("ingest stopped") }) else { return nil }
         func value(_ name: String) -> Int? {
             guard let range = line.range(of: name + "=") else { return nil }
@@ -41,7 +43,7 @@ final class ChaosInstance: Sendable {
         }
         guard let consumed = value("consumed"), let stored = value("stored"), let rejected = value("rejected"),
               let dropped = value("dropped") else { return nil }
-        return (consumed, stored, rejected, dropped)
+        return (consumed, stored, rejected, value("retried") ?? 0, dropped)
     }
 
     /// The last `characters` of the log, for failure messages.
