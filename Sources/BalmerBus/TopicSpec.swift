@@ -43,11 +43,13 @@ public enum BalmerTopic {
     public static let labels = "balmer.labels"
     public static let models = "balmer.models"
     public static let deadLetter = "balmer.dead-letter"
+    /// Events whose file failed transiently, re-published with a due time (balmerd consumes it too).
+    public static let spectraRetry = "balmer.spectra.retry"
 
-    /// `balmer.spectra:6,balmer.tasks:3,balmer.labels:3,balmer.models:1,balmer.dead-letter:1`.
+    /// `balmer.spectra:6,balmer.tasks:3,balmer.labels:3,balmer.models:1,balmer.dead-letter:1,balmer.spectra.retry:3`.
     public static let defaults: [TopicSpec] = [
         TopicSpec(name: spectra, partitions: 6), TopicSpec(name: tasks, partitions: 3),
         TopicSpec(name: labels, partitions: 3), TopicSpec(name: models, partitions: 1),
-        TopicSpec(name: deadLetter, partitions: 1),
+        TopicSpec(name: deadLetter, partitions: 1), TopicSpec(name: spectraRetry, partitions: 3),
     ]
 }

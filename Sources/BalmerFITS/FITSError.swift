@@ -15,6 +15,19 @@ public struct FITSError: Error, Sendable, CustomStringConvertible, Equatable {
         case badHeader = "bad-header"
         /// Any other cfitsio failure.
         case cfitsio = "cfitsio"
+        /// The resolved path lies outside every `ingest.data-roots` folder.
+        case outsideDataRoots = "outside-data-roots"
+        /// A FIFO, socket, device or directory: only regular files are opened.
+        case notRegularFile = "not-regular-file"
+        /// Larger on disk than `ingest.max-file-bytes`, or inflating beyond `ingest.max-inflated-bytes`.
+        case tooLarge = "too-large"
+        /// The file does not exist (yet): transient until the missing grace has passed.
+        case missing = "missing"
+        /// EIO, ESTALE, EAGAIN, EINTR, EACCES or EPERM: transient until retries run out.
+        case unreadableTransient = "unreadable-transient"
+
+        /// Whether a later attempt may succeed (the event is retried, not rejected, while it may).
+        public var isTransient: Bool { self == .missing || self == .unreadableTransient }
     }
 
     public var kind: Kind
@@ -28,6 +41,9 @@ public struct FITSError: Error, Sendable, CustomStringConvertible, Equatable {
         self.status = status
         self.reason = reason
     }
+
+    /// Whether a later attempt may succeed (see ``Kind/isTransient``).
+    public var isTransient: Bool { kind.isTransient }
 
     public var description: String {
         status == 0 ? "\(kind.rawValue): \(reason)" : "\(kind.rawValue): \(reason) (cfitsio status \(status))"

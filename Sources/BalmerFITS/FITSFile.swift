@@ -15,7 +15,8 @@ final class FITSFile {
 
     /// Largest number of elements Balmer will allocate for one array (hostile headers).
     static let maxElements = 20_000_000
-    /// Largest file (after inflating) Balmer reads; the same limit as `BALMER_MAX_FITS_BYTES`.
+    /// Largest file (after inflating) Balmer ever reads, whatever the policy; the same limit as
+    /// `BALMER_MAX_FITS_BYTES` (cfitsio's realloc cap). ``FileAccessPolicy`` sets lower ones.
     static let maxFileBytes = 512 << 20
 
     private init(handle: UnsafeMutablePointer<fitsfile>, path: String) {
@@ -34,34 +35,12 @@ final class FITSFile {
         memory = nil  // after ffclos: cfitsio no longer reads it
     }
 
-    /// Opens an existing file read-only; a gzipped file is decompressed in memory first.
+    /// Opens an existing file read-only under `policy` (data roots, regular files only, size caps;
+    /// see ``SpectrumFileAccess``); a gzipped file is decompressed in memory first.
     /// The name is taken literally (no cfitsio extended-filename syntax).
-    static func open(path: String) throws -> FITSFile {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw FITSError(.cannotOpen, errno == ENOENT ? "no such file" : "file cannot be opened: \(String(cString: strerror(errno)))")
-        }
-        defer { Glibc.close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            throw FITSError(.cannotOpen, "not a regular file")
-        }
-        let count = Int(info.st_size)
-        guard count > 0 else { throw FITSError(.notFITS, "the file is empty") }
-        guard count <= Self.maxFileBytes, let buffer = malloc(count) else {
-            throw FITSError(.badHeader, "the file is larger than Balmer accepts (512 MB)")
-        }
-        var done = 0
-        while done < count {
-            let got = read(descriptor, buffer + done, count - done)
-            if got < 0, errno == EINTR { continue }
-            guard got > 0 else {
-                free(buffer)
-                throw FITSError(.cannotOpen, "file cannot be read: \(got < 0 ? String(cString: strerror(errno)) : "it shrank")")
-            }
-            done += got
-        }
-        return try open(owning: buffer, count: count, name: path)
+    static func open(path: String, policy: FileAccessPolicy = .unrestricted) throws -> FITSFile {
+        let (buffer, count) = try SpectrumFileAccess.load(path: path, policy: policy)
+        return try open(owning: buffer, count: count, name: path, maxInflatedBytes: policy.maxInflatedBytes)
     }
 
     /// Opens a file read-only through cfitsio's own file drivers (gzip included, under its global
@@ -82,24 +61,31 @@ final class FITSFile {
     /// cfitsio keeps a global lock while it opens a compressed file, so thousands of `.fits.gz`
     /// opened through it run one at a time whatever the thread count; decompressing here first
     /// (with cfitsio's own inflater) lets every thread work at once.
-    static func open(bytes: Data, name: String) throws -> FITSFile {
+    static func open(bytes: Data, name: String, policy: FileAccessPolicy = .unrestricted) throws -> FITSFile {
+        guard bytes.count <= policy.maxFileBytes else {
+            throw FITSError(.tooLarge, "\(bytes.count) bytes, more than ingest.max-file-bytes (\(policy.maxFileBytes))")
+        }
         guard !bytes.isEmpty, let copy = malloc(bytes.count) else { throw FITSError(.notFITS, "the file is empty") }
         bytes.copyBytes(to: copy.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-        return try open(owning: copy, count: bytes.count, name: name)
+        return try open(owning: copy, count: bytes.count, name: name, maxInflatedBytes: policy.maxInflatedBytes)
     }
 
     /// Opens `count` malloc'd bytes (plain or gzipped FITS), taking ownership of them.
-    private static func open(owning raw: UnsafeMutableRawPointer, count: Int, name: String) throws -> FITSFile {
+    private static func open(owning raw: UnsafeMutableRawPointer, count: Int, name: String, maxInflatedBytes: Int) throws -> FITSFile {
         var buffer: UnsafeMutableRawPointer? = raw
         var size = count
         let bytes = UnsafeRawBufferPointer(start: raw, count: count)
         if count >= 18, bytes[0] == 0x1f, bytes[1] == 0x8b {
             defer { free(raw) }
-            guard let (output, length) = inflate(raw, count: count) else {
-                throw FITSError(.truncated, status: 414, "gzip stream is truncated, corrupt or larger than 512 MB")
+            switch inflate(raw, count: count, limit: maxInflatedBytes) {
+            case .inflated(let output, let length):
+                buffer = output
+                size = length
+            case .tooLarge:
+                throw FITSError(.tooLarge, "gzip stream inflates beyond ingest.max-inflated-bytes (\(maxInflatedBytes))")
+            case .corrupt:
+                throw FITSError(.truncated, status: 414, "gzip stream is truncated or corrupt")
             }
-            buffer = output
-            size = length
         }
         guard size >= 2880, let start = buffer, memcmp(start, "SIMPLE  =", 9) == 0 else {
             free(buffer)
@@ -120,37 +106,57 @@ final class FITSFile {
         return file
     }
 
-    /// Inflates the gzip stream of `count` bytes at `raw` into a new malloc'd buffer, or `nil`
-    /// when it is truncated, corrupt or inflates beyond ``maxFileBytes``.
+    /// What ``inflate(_:count:limit:)`` made of a gzip stream.
+    enum Inflation {
+        /// A new malloc'd buffer (the caller owns it) and the inflated length.
+        case inflated(UnsafeMutableRawPointer, Int)
+        /// The stream inflates beyond the limit (it filled a buffer of `limit + 1` bytes); nothing
+        /// larger than that was allocated.
+        case tooLarge
+        /// Truncated or corrupt.
+        case corrupt
+    }
+
+    /// Inflates the gzip stream of `count` bytes at `raw` into a new malloc'd buffer of at most
+    /// `limit + 1` bytes (`limit` capped at ``maxFileBytes``).
     ///
     /// cfitsio's inflater is given a buffer that must suffice and no realloc function: on a
     /// truncated stream its loop takes zlib's `Z_OK` for "output full" and would grow the buffer
     /// 28 800 bytes at a time up to the cap (18 000 reallocs), then lose the block when the cap
     /// refuses (512 MB of address space leaked per truncated file).
-    static func inflate(_ raw: UnsafeMutableRawPointer, count: Int) -> (buffer: UnsafeMutableRawPointer, length: Int)? {
+    static func inflate(_ raw: UnsafeMutableRawPointer, count: Int, limit requested: Int) -> Inflation {
+        let limit = max(0, min(requested, Self.maxFileBytes))
         let bytes = UnsafeRawBufferPointer(start: raw, count: count)
         // Deflate expands at most 1032:1, so no stream of `count` bytes inflates beyond this.
-        let bound = min(count.multipliedReportingOverflow(by: 1032).partialValue + 4096, Self.maxFileBytes + 1)
+        let ratioBound = count.multipliedReportingOverflow(by: 1032).partialValue + 4096
+        let bound = min(ratioBound, limit + 1)
         // The trailer's ISIZE is the inflated length (mod 2³²): when plausible, try that first, so a
         // LAMOST file (≈ 110 kB) needs one small buffer below malloc's mmap threshold. A lying
-        // ISIZE (e.g. a stream of several members) falls back to the bound.
+        // ISIZE (e.g. a stream of several members) falls back to the bound. The trailer alone
+        // cannot refuse a bomb (a truncated stream ends in arbitrary bytes): a stream that fills
+        // the whole buffer of `limit + 1` bytes is one.
         let trailer = (1...4).reduce(0) { $0 << 8 | Int(bytes[count - $1]) }
         var capacities = [bound]
         if trailer > 0, trailer + 1 < bound { capacities.insert(trailer + 1, at: 0) }
+        let sentinel: CChar = 0x5a
         for capacity in capacities {
             var size = capacity
             var output = malloc(capacity)?.assumingMemoryBound(to: CChar.self)
-            guard output != nil else { return nil }
+            guard let start = output else { return .corrupt }
+            start[capacity - 1] = sentinel
             var length = 0
             var status: Int32 = 0
             _ = uncompress2mem_from_mem(raw.assumingMemoryBound(to: CChar.self), count, &output, &size, nil, &length, &status)
             // Filling the buffer completely means the stream may be longer than this capacity.
-            if status == 0, let output, length > 0, length < capacity, length <= Self.maxFileBytes {
-                return (UnsafeMutableRawPointer(output), length)
+            if status == 0, let output, length > 0, length < capacity, length <= limit {
+                return .inflated(UnsafeMutableRawPointer(output), length)
             }
+            // The buffer of the limit's size was filled to its last byte: the stream is larger.
+            let filled = output.map { $0[capacity - 1] != sentinel || (status == 0 && length >= capacity) } ?? false
             free(output)
+            if capacity == limit + 1, filled { return .tooLarge }
         }
-        return nil
+        return .corrupt
     }
 
     /// Creates a new file, replacing an existing one. A name ending in `.gz` is written gzipped.

@@ -7,6 +7,12 @@ public enum ExtractionFailure: Error, Sendable, Equatable, CustomStringConvertib
     case unreadable(FITSError)
     case rejected(PreprocessingReject)
 
+    /// Whether a later attempt may succeed (a missing file, EIO, ESTALE, a permission error).
+    public var isTransient: Bool {
+        if case .unreadable(let error) = self { return error.isTransient }
+        return false
+    }
+
     /// A short stable code for the rejects table, e.g. `not-fits` or `no-coverage`.
     public var code: String {
         switch self {
@@ -37,8 +43,9 @@ public struct FeatureExtractor: Sendable {
     public let reader: SpectrumFileReader
     public let preprocessor: Preprocessor
 
-    public init(config: PreprocessingConfig = .survey, logger: Logger = Logger(label: "balmer.fits")) {
-        self.reader = SpectrumFileReader(logger: logger)
+    public init(config: PreprocessingConfig = .survey, policy: FileAccessPolicy = .unrestricted,
+                logger: Logger = Logger(label: "balmer.fits")) {
+        self.reader = SpectrumFileReader(policy: policy, logger: logger)
         self.preprocessor = Preprocessor(config: config)
     }
 

@@ -7,21 +7,25 @@ import Logging
 /// thread of your own, not from Swift's cooperative pool.
 public struct SpectrumFileReader: Sendable {
     private let logger: Logger
+    /// Which files may be opened and how large they may be.
+    public let policy: FileAccessPolicy
 
-    public init(logger: Logger = Logger(label: "balmer.fits")) {
+    public init(policy: FileAccessPolicy = .unrestricted, logger: Logger = Logger(label: "balmer.fits")) {
+        self.policy = policy
         self.logger = logger
     }
 
-    /// Reads the file at `path`. Throws ``FITSError`` with a readable reason for every failure.
+    /// Reads the file at `path` under ``policy``. Throws ``FITSError`` with a readable reason for
+    /// every failure; ``FITSError/isTransient`` tells the ones a later attempt may not meet.
     public func read(path: String) throws -> Spectrum {
-        try read(FITSFile.open(path: path), name: path)
+        try read(FITSFile.open(path: path, policy: policy), name: path)
     }
 
     /// Reads FITS bytes (plain or gzipped) held in memory, e.g. a file received over the network;
     /// `name` becomes the spectrum's file name and labels log lines. Throws ``FITSError`` as
     /// ``read(path:)`` does.
     public func read(bytes: Data, name: String) throws -> Spectrum {
-        try read(FITSFile.open(bytes: bytes, name: name), name: name)
+        try read(FITSFile.open(bytes: bytes, name: name, policy: policy), name: name)
     }
 
     private func read(_ file: FITSFile, name: String) throws -> Spectrum {

@@ -44,7 +44,8 @@ public final class CampaignLoop: Sendable {
         self.loop = configuration.loop
         self.threads = configuration.threads
         self.worker = configuration.kafka.clientID
-        self.selector = TaskSelector(store: store, loop: configuration.loop, preprocessing: configuration.preprocessing, logger: logger)
+        self.selector = TaskSelector(store: store, loop: configuration.loop, preprocessing: configuration.preprocessing,
+                                     fileAccess: configuration.ingest.fileAccess, logger: logger)
         self.health = health
         self.logger = logger
     }

@@ -75,6 +75,9 @@ public enum Daemon {
             throw ConfigReader.Error("the model takes \(model.model.architecture.inputSize) inputs but preprocessing.points is \(configuration.preprocessing.points)")
         }
         let k = configuration.kafka
+        if configuration.ingest.fileAccess.roots.isEmpty {
+            logger.warning("ingest.data-roots is not set: any readable path is accepted")
+        }
         let properties = [
             "session.timeout.ms": "\(k.sessionTimeoutMilliseconds)",
             "heartbeat.interval.ms": "\(k.heartbeatIntervalMilliseconds)",
@@ -85,7 +88,7 @@ public enum Daemon {
         let tracker = OffsetTracker()
         let consumer = try KafkaConsumer(
             config: k.config(groupID: k.group, properties: properties),
-            topics: k.topics, bufferCapacity: configuration.ingest.maxBuffered, logger: logger,
+            topics: configuration.ingestTopics, bufferCapacity: configuration.ingest.maxBuffered, logger: logger,
             onRebalance: { [logger] event in
                 let commit = tracker.rebalance(event)
                 logger.info("rebalance", metadata: ["event": "\(event)", "commit": "\(commit)"])

@@ -1,5 +1,6 @@
 import BalmerBus
 import BalmerCore
+import BalmerFITS
 import BalmerLabeling
 import Foundation
 import Logging
@@ -68,6 +69,27 @@ public struct DaemonConfiguration: Sendable {
         public var maxInFlight: Int
         /// `ingest.source`: the `rejects.source` of refused files. Default `ingest`.
         public var rejectSource: String
+        /// `ingest.data-roots` (comma-separated folders), `ingest.max-file-bytes` (on-disk cap,
+        /// default 64 MiB) and `ingest.max-inflated-bytes` (cap after gunzip, default 64 MiB):
+        /// which files an event may name. With roots, a location is resolved (symlinks, `..`) and
+        /// must lie inside one (else code `outside-data-roots`); without, any readable path is
+        /// accepted (balmerd warns at start). Only regular files are opened (`not-regular-file`);
+        /// larger files are refused before any buffer is allocated (`too-large`). Real spectrum
+        /// files are 0.1–4 MB, so the caps are over ten times the largest and, one file per
+        /// compute thread, stay well inside the unit's `MemoryMax=1G`.
+        public var fileAccess: FileAccessPolicy
+        /// `ingest.missing-grace-seconds`: how long after an event's Kafka timestamp (or its first
+        /// attempt) a missing file (ENOENT: NFS lag, a copy still running) is retried before it is
+        /// rejected as `missing`. Default 600.
+        public var missingGraceSeconds: Int
+        /// `ingest.retry-max-attempts`: attempts of a file failing with EIO, ESTALE, EAGAIN, EINTR,
+        /// EACCES or EPERM before it is rejected as `unreadable-transient` (also bounded by the
+        /// missing grace). Default 10.
+        public var retryMaxAttempts: Int
+        /// `ingest.retry-topic`: where events whose file failed transiently are re-published with
+        /// their attempt count and due time (Kafka headers); balmerd also consumes it (added to
+        /// `kafka.topics` automatically). Default `balmer.spectra.retry`.
+        public var retryTopic: String
     }
 
     /// The active-learning loop (see ``CampaignLoop``).
@@ -159,6 +181,8 @@ public struct DaemonConfiguration: Sendable {
     ] + KafkaClientSettings.keys + [
         "database.url", "database.schema", "database.password", "database.max-connections", "database.migrate",
         "ingest.batch-size", "ingest.batch-timeout-ms", "ingest.max-buffered", "ingest.max-in-flight", "ingest.source",
+        "ingest.data-roots", "ingest.max-file-bytes", "ingest.max-inflated-bytes", "ingest.missing-grace-seconds",
+        "ingest.retry-max-attempts", "ingest.retry-topic",
         "compute.threads", "model.file",
         "preprocessing.window-start", "preprocessing.window-end", "preprocessing.points",
         "preprocessing.max-bad-pixel-fraction",
@@ -199,7 +223,14 @@ public struct DaemonConfiguration: Sendable {
             batchTimeoutMilliseconds: try config.int("ingest.batch-timeout-ms", default: 200, in: 1...600_000),
             maxBuffered: try config.int("ingest.max-buffered", default: 4096, in: 1...10_000_000),
             maxInFlight: try config.int("ingest.max-in-flight", default: 2, in: 1...16),
-            rejectSource: config.string("ingest.source", default: "ingest"))
+            rejectSource: config.string("ingest.source", default: "ingest"),
+            fileAccess: try Self.fileAccess(config),
+            missingGraceSeconds: try config.int("ingest.missing-grace-seconds", default: 600, in: 0...604_800),
+            retryMaxAttempts: try config.int("ingest.retry-max-attempts", default: 10, in: 1...1000),
+            retryTopic: config.string("ingest.retry-topic", default: BalmerTopic.spectraRetry))
+        guard TopicSpec.isValidName(Substring(ingest.retryTopic)) else {
+            throw ConfigReader.Error("ingest.retry-topic is not a valid topic name: \(ingest.retryTopic)")
+        }
         threads = try config.int("compute.threads", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...1024)
         modelFile = config.string("model.file").flatMap { $0.isEmpty ? nil : $0 }
         preprocessing = PreprocessingConfig(
@@ -252,6 +283,25 @@ public struct DaemonConfiguration: Sendable {
         guard (0..<1).contains(loop.holdoutFraction) else { throw ConfigReader.Error("loop.holdout-fraction must be within 0…1 (exclusive)") }
     }
 
+    /// `ingest.data-roots` (resolved now) and the two size caps.
+    static func fileAccess(_ config: ConfigReader) throws -> FileAccessPolicy {
+        let cap = 512 << 20
+        let maxFile = try config.int("ingest.max-file-bytes", default: FileAccessPolicy.defaultMaxFileBytes, in: 2880...cap)
+        let maxInflated = try config.int("ingest.max-inflated-bytes", default: FileAccessPolicy.defaultMaxInflatedBytes,
+                                         in: 2880...cap)
+        do {
+            return try FileAccessPolicy.resolving(roots: config.list("ingest.data-roots", default: []),
+                                                  maxFileBytes: maxFile, maxInflatedBytes: maxInflated)
+        } catch {
+            throw ConfigReader.Error("ingest.data-roots: \(error)")
+        }
+    }
+
+    /// The topics the ingest consumer subscribes to: `kafka.topics` and the retry topic.
+    public var ingestTopics: [String] {
+        kafka.topics.contains(ingest.retryTopic) ? kafka.topics : kafka.topics + [ingest.retryTopic]
+    }
+
     /// Reads a `true`/`false` key.
     static func flag(_ config: ConfigReader, _ key: String, default value: Bool) throws -> Bool {
         let raw = config.string(key, default: value ? "true" : "false").lowercased()
@@ -286,6 +336,10 @@ public struct DaemonConfiguration: Sendable {
             "ingest.batch-timeout-ms": "\(ingest.batchTimeoutMilliseconds)",
             "ingest.max-buffered": "\(ingest.maxBuffered)", "ingest.max-in-flight": "\(ingest.maxInFlight)",
             "model.file": "\(modelFile ?? "-")", "http.port": "\(httpPort)",
+            "ingest.data-roots": "\(ingest.fileAccess.roots.isEmpty ? "-" : ingest.fileAccess.roots.joined(separator: ","))",
+            "ingest.max-file-bytes": "\(ingest.fileAccess.maxFileBytes)",
+            "ingest.max-inflated-bytes": "\(ingest.fileAccess.maxInflatedBytes)",
+            "ingest.missing-grace-seconds": "\(ingest.missingGraceSeconds)", "ingest.retry-topic": "\(ingest.retryTopic)",
         ]
     }
 }

@@ -33,7 +33,7 @@ public struct DaemonService: Service, CustomStringConvertible {
     ///   (`shutdown.timeout-seconds`) before the process exits with status 1.
     public init(services: DaemonServices, notifier: SystemdNotifier, shutdownTimeoutSeconds: Int, logger: Logger) {
         self.init(services: services, notifier: notifier, shutdownTimeoutSeconds: shutdownTimeoutSeconds, logger: logger,
-                  hardStop: { exit(1) })
+                  hardStop: Self.exitNow)
     }
 
     init(services: DaemonServices, notifier: SystemdNotifier, shutdownTimeoutSeconds: Int, logger: Logger,
@@ -43,6 +43,16 @@ public struct DaemonService: Service, CustomStringConvertible {
         self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
         self.logger = logger
         self.hardStop = hardStop
+    }
+
+    /// Ends the process with status 1 at once, whatever its threads are doing: a compute thread
+    /// may be blocked in `read()` on a hung NFS mount, and `exit(1)` would run the atexit handlers
+    /// and static destructors (OpenBLAS's joins its worker threads; librdkafka's handles may be
+    /// mid-call), any of which can wait on a blocked thread. The log is flushed first; `_exit`
+    /// skips everything else. Offsets not committed are redelivered to the next owner.
+    @Sendable static func exitNow() {
+        fflush(nil)  // every output stream, stdout and stderr included
+        _exit(1)
     }
 
     /// The name the group logs (a constant: the services' state is not for the log).

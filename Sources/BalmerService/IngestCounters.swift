@@ -1,12 +1,14 @@
 import Synchronization
 
-/// Running totals of the ingest pipeline (since start). consumed = stored + rejected + dropped,
-/// where dropped counts events of revoked partitions left to their next owner.
+/// Running totals of the ingest pipeline (since start). consumed = stored + rejected + retried +
+/// dropped, where retried counts events re-published to the retry topic (their file failed
+/// transiently) and dropped counts events of revoked partitions left to their next owner.
 public final class IngestCounters: Sendable {
     public struct Snapshot: Sendable, Equatable {
         public var consumed = 0
         public var stored = 0
         public var rejected = 0
+        public var retried = 0
         public var dropped = 0
         public var batches = 0
         /// Seconds spent in batches from poll to commit, summed.

@@ -30,6 +30,8 @@ public final class IngestPipeline: Sendable {
     let logger: Logger
     /// Where the loop reports its turns and failed writes (the systemd watchdog and `/healthz`).
     let health: ComponentHealth
+    /// Retry-topic partitions paused until their events are due.
+    let retryHolds = RetryHolds()
     private let stopRequested = Atomic<Bool>(false)
     private let ready = Atomic<Bool>(false)
 
@@ -41,7 +43,8 @@ public final class IngestPipeline: Sendable {
         self.producer = producer
         self.tracker = tracker
         self.models = models
-        self.extractor = FeatureExtractor(config: configuration.preprocessing, logger: logger)
+        self.extractor = FeatureExtractor(config: configuration.preprocessing, policy: configuration.ingest.fileAccess,
+                                          logger: logger)
         self.counters = counters
         self.health = health
         self.logger = logger
@@ -99,8 +102,8 @@ public final class IngestPipeline: Sendable {
         logger.info("left the consumer group", metadata: ["seconds": "\(String(format: "%.2f", (ContinuousClock.now - closing).seconds))"])
         let c = counters.snapshot
         logger.notice("ingest stopped", metadata: [
-            "consumed": "\(c.consumed)", "stored": "\(c.stored)", "rejected": "\(c.rejected)", "dropped": "\(c.dropped)",
-            "batches": "\(c.batches)",
+            "consumed": "\(c.consumed)", "stored": "\(c.stored)", "rejected": "\(c.rejected)", "retried": "\(c.retried)",
+            "dropped": "\(c.dropped)", "batches": "\(c.batches)",
         ])
         if let failure { throw failure }
     }
@@ -122,6 +125,8 @@ public final class IngestPipeline: Sendable {
         var timestamps: [Int64] = []
         var consumed = 0
         var dropped = 0
+        /// Events re-published to the retry topic (their file failed transiently, or not due yet).
+        var retried = 0
         var cnnSeconds = 0.0
         var extractSeconds = 0.0
         /// The feature vectors of `spectra`, concatenated (input of the CNN; emptied after scoring).
@@ -151,6 +156,8 @@ public final class IngestPipeline: Sendable {
             }
         }
         guard !valid.isEmpty else { return out }
+        valid = try await dueEvents(valid, batch: &out)
+        guard !valid.isEmpty else { return out }
         let paths = valid.map { Self.path(of: $0.1.location) }
         let extractor = self.extractor
         let threads = configuration.threads
@@ -162,18 +169,33 @@ public final class IngestPipeline: Sendable {
         }
         var features: [Float] = []
         var accepted: [(KafkaMessage, SpectrumEvent, SpectrumMetadata?)] = []
+        var retries: [(KafkaMessage, RetryInfo)] = []
+        let policy = retryPolicy
+        let now = Self.nowMilliseconds
         for (i, (message, event)) in valid.enumerated() {
             switch extracted[i].0 {
             case .success(let f):
                 features += f
                 accepted.append((message, event, extracted[i].1))
             case .failure(let failure):
+                var reason = failure.description
+                if case .unreadable(let error) = failure {
+                    // Transient file failures are retried later (not rejected) while they may.
+                    switch policy.decide(previous: RetryInfo(message: message), failure: error, now: now) {
+                    case .retry(let info): retries.append((message, info)); continue
+                    case .giveUp(let text): reason = text
+                    }
+                }
                 out.rejects.append(RejectRecord(source: configuration.ingest.rejectSource, key: event.spectrumID,
                                                 reason: failure.code, payload: Data(message.value)))
-                out.deadLetters.append(DeadLetterEvent(message: message, code: failure.code, reason: failure.description))
+                out.deadLetters.append(DeadLetterEvent(message: message, code: failure.code, reason: reason))
                 out.rejectPartitions.append(message.topicPartition)
             }
         }
+        try await republish(retries, batch: &out)
+        logger.debug("batch read", metadata: [
+            "files": "\(valid.count)", "accepted": "\(accepted.count)", "retried": "\(out.retried)",
+        ])
         let size = models.current.scoring.model.architecture.inputSize
         for (i, (message, event, metadata)) in accepted.enumerated() {
             out.spectra.append(SpectrumRecord(
@@ -243,6 +265,7 @@ public final class IngestPipeline: Sendable {
             c.consumed += batch.consumed
             c.stored += batch.spectra.count
             c.rejected += batch.rejects.count
+            c.retried += batch.retried
             c.dropped += dropped
             c.batches += 1
             c.batchSeconds += elapsed
@@ -257,6 +280,7 @@ public final class IngestPipeline: Sendable {
         metrics.consumed.increment(by: batch.consumed)
         metrics.stored.increment(by: batch.spectra.count)
         metrics.rejected.increment(by: batch.rejects.count)
+        if batch.retried > 0 { metrics.retried.increment(by: batch.retried) }
         if dropped > 0 { metrics.dropped.increment(by: dropped) }
         metrics.batches.increment()
         metrics.batchDuration.recordSeconds(elapsed)
@@ -265,13 +289,13 @@ public final class IngestPipeline: Sendable {
         let totals = counters.snapshot
         logger.debug("batch committed", metadata: [
             "consumed": "\(batch.consumed)", "stored": "\(batch.spectra.count)", "rejected": "\(batch.rejects.count)",
-            "dropped": "\(dropped)", "seconds": "\(String(format: "%.3f", elapsed))",
+            "retried": "\(batch.retried)", "dropped": "\(dropped)", "seconds": "\(String(format: "%.3f", elapsed))",
             "total.consumed": "\(totals.consumed)", "total.stored": "\(totals.stored)", "total.rejected": "\(totals.rejected)",
         ])
         if totals.batches % 50 == 1 {
             logger.info("ingest progress", metadata: [
                 "consumed": "\(totals.consumed)", "stored": "\(totals.stored)", "rejected": "\(totals.rejected)",
-                "dropped": "\(totals.dropped)", "batches": "\(totals.batches)",
+                "retried": "\(totals.retried)", "dropped": "\(totals.dropped)", "batches": "\(totals.batches)",
             ])
         }
     }

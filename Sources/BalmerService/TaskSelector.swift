@@ -13,6 +13,8 @@ struct TaskSelector: Sendable {
     let store: PostgresStore
     let loop: DaemonConfiguration.Loop
     let preprocessing: PreprocessingConfig
+    /// The ingest's file policy (`ingest.data-roots`, size caps), also for the files tasks show.
+    var fileAccess: FileAccessPolicy = .unrestricted
     let logger: Logger
 
     /// Points of the downsampled full spectrum in a task.
@@ -64,7 +66,7 @@ struct TaskSelector: Sendable {
         var full = (flux: spectrum.features, range: window)
         var metadata: SpectrumMetadata?
         let path = IngestPipeline.path(of: spectrum.location)
-        if let read = try? SpectrumFileReader(logger: logger).read(path: path) {
+        if let read = try? SpectrumFileReader(policy: fileAccess, logger: logger).read(path: path) {
             metadata = read.metadata
             if let compact = Self.downsample(wavelength: read.wavelength, flux: read.flux, points: Self.fullSpectrumPoints) {
                 full = compact

@@ -64,6 +64,7 @@ struct IngestBench: AsyncParsableCommand {
         let cluster = try brokers == nil ? MockCluster(brokers: 1, logger: logger) : nil
         try cluster?.createTopic(BalmerTopic.spectra, partitions: 6)
         try cluster?.createTopic(BalmerTopic.deadLetter, partitions: 1)
+        try cluster?.createTopic(BalmerTopic.spectraRetry, partitions: 3)
         let bootstrap = brokers ?? cluster?.bootstrapServers ?? ""
         let schema = "balmer_bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10)
         let url = ProcessInfo.processInfo.environment["BALMER_DATABASE_URL"] ?? ""

@@ -12,7 +12,7 @@ import Testing
         let records = try output.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(records.count == 2)
         #expect(records[0]["reject_code"] as? String == "not-fits")
-        #expect(records[1]["reject_code"] as? String == "cannot-open")
+        #expect(records[1]["reject_code"] as? String == "missing")
         #expect(records.allSatisfy { $0["features"] is NSNull && $0["layout"] is NSNull })
         #expect(output.stderr.contains("2 of 2 files could not be read"))
     }

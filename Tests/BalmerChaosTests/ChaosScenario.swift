@@ -220,7 +220,8 @@ final class ChaosScenario {
                                     + "expected one per spectrum (\(keys.count))")
         }
 
-        // consumed = stored + rejected (+ dropped: work of revoked partitions left to their next owner).
+        // consumed = stored + rejected + retried (missing files re-published to the retry topic)
+        // (+ dropped: work of revoked partitions left to their next owner).
         var consumed = 0
         for instance in instances where !instance.isRunning {
             guard let c = instance.finalCounters else {
@@ -231,8 +232,9 @@ final class ChaosScenario {
                 continue
             }
             consumed += c.consumed
-            if c.consumed != c.stored + c.rejected + c.dropped {
-                outcome.problems.append("\(instance.name): consumed \(c.consumed) ≠ stored \(c.stored) + rejected \(c.rejected) + dropped \(c.dropped)")
+            if c.consumed != c.stored + c.rejected + c.retried + c.dropped {
+                outcome.problems.append("\(instance.name): consumed \(c.consumed) ≠ stored \(c.stored) + rejected \(c.rejected) "
+                                        + "+ retried \(c.retried) + dropped \(c.dropped)")
             }
         }
         outcome.consumed = consumed

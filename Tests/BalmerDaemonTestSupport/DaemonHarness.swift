@@ -67,6 +67,7 @@ public enum DaemonHarness {
         let cluster = try MockCluster(brokers: 1, logger: logger)
         try cluster.createTopic(BalmerTopic.spectra, partitions: 6)
         try cluster.createTopic(BalmerTopic.deadLetter, partitions: 1)
+        try cluster.createTopic(BalmerTopic.spectraRetry, partitions: 3)
         return cluster
     }
 

@@ -34,7 +34,8 @@ import Testing
     @Test func missingFile() {
         #expect(throws: FITSError.self) { try reader.read(path: "/nonexistent/spec.fits") }
         do { _ = try reader.read(path: "/nonexistent/spec.fits") } catch let error as FITSError {
-            #expect(error.kind == .cannotOpen)
+            #expect(error.kind == .missing)
+            #expect(error.isTransient)
         } catch { Issue.record("wrong error \(error)") }
     }
 

@@ -112,7 +112,8 @@ import Testing
                                    + #"],"survey":"LAMOST","release":"DR9","location":"/x"}"#).utf8), "wrong_type"),
         ]
         bad += [
-            ("missing-file", event("missing-file", dir + "/nope.fits.gz"), "cannot-open"),
+            // Retried (re-published to the retry topic) until the 2 s grace, then rejected.
+            ("missing-file", event("missing-file", dir + "/nope.fits.gz"), "missing"),
             ("truncated-gzip", event("truncated-gzip", dir + "/truncated.fits.gz"), "truncated"),
             ("bad-gzip", event("bad-gzip", dir + "/bad-gzip.fits.gz"), "truncated"),
             ("not-fits", event("not-fits", dir + "/not-fits.fits"), "not-fits"),
@@ -135,7 +136,7 @@ import Testing
         let storedExpected = good.count + hostile.count
 
         let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "bad",
-                                       extra: ["--loop.enabled", "false"])
+                                       extra: ["--loop.enabled", "false", "--ingest.missing-grace-seconds", "2"])
         defer { daemon.kill9() }
         let store = try DaemonHarness.store(schema: schema)
         defer { Task { [store] in await store.pool.close(); try? await DaemonHarness.dropSchema(schema) } }
@@ -186,8 +187,11 @@ import Testing
         #expect(letters.count == bad.count)
         #expect(letters.allSatisfy { !$0.reason.isEmpty })
 
-        // consumed = stored + rejected.
+        // consumed = stored + rejected + retried (the missing file's re-published attempts).
         #expect(await daemon.terminate() == 0)
-        #expect(daemon.finalConsumed == storedExpected + bad.count, "\(daemon.log.suffix(2000))")
+        let counters = FileAccessIngestTests.finalCounters(daemon.log)
+        let retried = counters["retried"] ?? -1
+        #expect(retried >= 1)
+        #expect(daemon.finalConsumed == storedExpected + bad.count + retried, "\(daemon.log.suffix(2000))")
     }
 }

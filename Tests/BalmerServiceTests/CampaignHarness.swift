@@ -74,7 +74,8 @@ struct CampaignHarness {
 
         let cluster = try MockCluster(brokers: 1, logger: DaemonHarness.logger)
         for (topic, partitions) in [(BalmerTopic.spectra, 3), (BalmerTopic.tasks, 2), (BalmerTopic.labels, 2),
-                                    (BalmerTopic.models, 1), (BalmerTopic.deadLetter, 1)] {
+                                    (BalmerTopic.models, 1), (BalmerTopic.deadLetter, 1),
+                                    (BalmerTopic.spectraRetry, 1)] {
             try cluster.createTopic(topic, partitions: partitions)
         }
         return CampaignHarness(directory: directory, schema: schema, store: store, cluster: cluster, truth: truth,

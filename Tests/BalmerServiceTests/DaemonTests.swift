@@ -31,7 +31,9 @@ import Testing
         defer { notify.close() }
         let port = freePort()
         let configFile = dir + "/balmer.json"
-        try #"{"log": {"level": "debug"}, "http": {"port": \#(port)}}"#.write(toFile: configFile, atomically: true, encoding: .utf8)
+        // The missing file is retried (re-published to the retry topic) for 2 s, then rejected.
+        try #"{"log": {"level": "debug"}, "http": {"port": \#(port)}, "ingest": {"missing-grace-seconds": 2}}"#
+            .write(toFile: configFile, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "a",
                                        extra: ["--config", configFile],
                                        environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
@@ -74,7 +76,10 @@ import Testing
         #expect(metrics.0 == 200)
         #expect(metricValue(metrics.1, "balmer_ingest_stored_total") == Double(count))
         #expect(metricValue(metrics.1, "balmer_ingest_rejected_total") == 4)
-        #expect(metricValue(metrics.1, "balmer_ingest_consumed_total") == Double(count + 4))
+        let retried = try #require(metricValue(metrics.1, "balmer_ingest_retried_total"))
+        #expect(retried >= 1)
+        #expect(reasons["missing"] == "missing")
+        #expect(metricValue(metrics.1, "balmer_ingest_consumed_total") == Double(count + 4) + retried)
         #expect(metrics.1.contains("balmer_ingest_batch_duration_seconds"))
         #expect(metrics.1.contains("balmer_kafka_consumer_lag{topic=\"balmer.spectra\""))
         #expect(httpGet(port: port, path: "/readyz")?.0 == 200)
@@ -86,7 +91,7 @@ import Testing
 
         #expect(await daemon.terminate() == 0)
         #expect(notify.contains("STOPPING=1"))
-        #expect(daemon.finalConsumed == count + 4, "consumed = stored + rejected")
+        #expect(daemon.finalConsumed.map(Double.init) == Double(count + 4) + retried, "consumed = stored + rejected + retried")
     }
 
     /// SIGTERM mid-release drains and commits exactly what is stored; a restart resumes from the
