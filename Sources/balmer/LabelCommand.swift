@@ -31,8 +31,10 @@ struct LabelCommand: AsyncParsableCommand {
             """,
         subcommands: [LabelKeygenCommand.self, LabelSendTasksCommand.self, LabelReadLabelsCommand.self])
 
-    @Option(help: "Your name as a labeller (letters, digits, . _ - @); default: the --key's name, else simulated-oracle with --simulate.")
-    var labeller: String?
+    /// `--labeller`, shared with `keygen` (ArgumentParser gives an option of a parent command to
+    /// its subcommand only through a common option group).
+    @OptionGroup var name: LabellerOption
+    var labeller: String? { name.labeller }
 
     @Option(help: "Your private key file from `balmer label keygen` (mode 0600): signs every answer (default: $BALMER_LABEL_KEY).")
     var key: String?

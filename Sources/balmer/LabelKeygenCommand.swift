@@ -15,13 +15,15 @@ struct LabelKeygenCommand: ParsableCommand {
             adds it to loop.labellers. An existing key file is never replaced.
             """)
 
-    @Option(help: "The labeller's name (letters, digits, . _ - @): the key signs this name's answers only.")
-    var labeller: String
+    /// The labeller's name (required here): the key signs this name's answers only.
+    @OptionGroup var name: LabellerOption
+    var labeller: String { name.labeller ?? "" }
 
     @Option(help: "Folder to write NAME.ed25519 into (created, mode 0700, when missing).")
     var out: String = "."
 
     func validate() throws {
+        guard name.labeller != nil else { throw ValidationError("give --labeller NAME: whose key it is") }
         if let problem = LabellerName.problem(labeller) { throw ValidationError("--labeller: \(problem)") }
     }
 
