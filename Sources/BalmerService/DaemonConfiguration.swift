@@ -285,6 +285,7 @@ public struct DaemonConfiguration: Sendable {
             "ingest.batch-timeout-ms": "\(ingest.batchTimeoutMilliseconds)",
             "ingest.max-buffered": "\(ingest.maxBuffered)", "ingest.max-in-flight": "\(ingest.maxInFlight)",
             "model.file": "\(modelFile ?? "-")", "http.port": "\(httpPort)",
+            "loop.labellers": "\(loop.labellers)\(loop.labellers.requiresSignatures ? " (signed answers only, \(loop.labellers.keys.values.map(\.count).reduce(0, +)) keys)" : "")",
         ]
     }
 }
