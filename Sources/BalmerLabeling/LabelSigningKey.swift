@@ -18,7 +18,7 @@ public struct LabelSigningKey: Sendable {
 
     /// Whose key it is: the labeller name every signed answer must carry.
     public let labeller: String
-    /// The 32-byte seed (the Crypto key type is not `Sendable`: it is made when signing).
+    /// The 32-byte seed (swift-crypto 3's key type is not `Sendable`: it is made when signing).
     private let seed: [UInt8]
     /// The matching public key.
     public let publicKey: LabellerPublicKey

@@ -6,7 +6,7 @@ public struct LabellerPublicKey: Sendable, Hashable, CustomStringConvertible {
     /// The algorithm word of a roster entry and of key files.
     public static let algorithm = "ed25519"
 
-    /// The 32 raw bytes (the Crypto key type is not `Sendable`: it is made when verifying).
+    /// The 32 raw bytes (swift-crypto 3's key type is not `Sendable`: it is made when verifying).
     public let rawBytes: [UInt8]
 
     /// Fails with a one-line reason when `base64` is not standard base64 of a 32-byte Ed25519 key.
@@ -28,7 +28,7 @@ public struct LabellerPublicKey: Sendable, Hashable, CustomStringConvertible {
     public var base64: String { Data(rawBytes).base64EncodedString() }
 
     /// The first 8 bytes of the key's SHA-256 in hex: short enough for messages and logs.
-    public var fingerprint: String { SHA256.hash(data: rawBytes).prefix(8).map { String(format: "%02x", $0) }.joined() }
+    public var fingerprint: String { Array(SHA256.hash(data: rawBytes)).prefix(8).map { String(format: "%02x", $0) }.joined() }
 
     /// The `loop.labellers` entry naming `labeller` with this key.
     public func rosterEntry(for labeller: String) -> String { "\(labeller):\(Self.algorithm):\(base64)" }
