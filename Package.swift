@@ -35,6 +35,8 @@ let package = Package(
         // BalmerService's ConfigReader. Trait: the swift-log access logger (secrets redacted) only;
         // ConfigReader's doc comment says why its JSON and command-line providers are not used.
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["Logging"]),
+        // Labellers' Ed25519 signatures (BalmerLabeling signs in `balmer label`, verifies in balmerd).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System-library shims: each is imported by exactly one Swift target.
@@ -80,7 +82,8 @@ let package = Package(
         // The labellers' CLI pieces: terminal plots, the task screen, the key state machine, answer files.
         .target(
             name: "BalmerLabeling",
-            dependencies: ["BalmerBus", "BalmerCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BalmerBus", "BalmerCore", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
 
         // The daemon's wiring: configuration, ingest pipeline, systemd notify, health/metrics, the
@@ -149,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "BalmerServiceTests",
             dependencies: ["BalmerService", "BalmerBus", "BalmerStore", "BalmerFITS", "BalmerCNN", "BalmerCore", "BalmerTestSupport",
-                           "BalmerDaemonTestSupport",
+                           "BalmerDaemonTestSupport", "BalmerLabeling",
                            .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")],
             swiftSettings: strict),
         // The fault matrix (ops/chaos): two balmerd under broker, request, database and process faults.

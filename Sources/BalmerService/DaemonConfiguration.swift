@@ -137,8 +137,11 @@ public struct DaemonConfiguration: Sendable {
         public var settleSeconds: Int
         /// `loop.rescore-chunk`: spectra per rescoring chunk. Default 5000.
         public var rescoreChunk: Int
-        /// `loop.labellers`: comma-separated names allowed to label; answers of anyone else are
-        /// refused (rejects, dead letter, code `unknown-labeller`). Default empty: anyone.
+        /// `loop.labellers`: comma-separated entries `NAME` or `NAME:ed25519:<base64 public key>`
+        /// (`balmer label keygen`) allowed to label; answers of anyone else are refused (rejects,
+        /// dead letter, code `unknown-labeller`). Once an entry has a key, answers must be signed
+        /// by their labeller's key (`unsigned-label`, `bad-signature`; names without a key
+        /// `unknown-labeller`). Default empty: anyone, unsigned.
         public var labellers: LabellerRoster
         /// `loop.claim-timeout-seconds`: a rescoring chunk claimed longer than this is taken over. Default 600.
         public var claimTimeoutSeconds: Int
@@ -309,7 +312,7 @@ public struct DaemonConfiguration: Sendable {
         return raw == "true"
     }
 
-    /// `loop.labellers` as a roster (each name a valid labeller name).
+    /// `loop.labellers` as a roster (each name a valid labeller name, each key 32 bytes of base64).
     public static func roster(_ config: ConfigReader) throws -> LabellerRoster {
         do { return try LabellerRoster(config.list(LabellerRoster.key, default: [])) } catch {
             throw ConfigReader.Error(error.description)
@@ -340,6 +343,7 @@ public struct DaemonConfiguration: Sendable {
             "ingest.max-file-bytes": "\(ingest.fileAccess.maxFileBytes)",
             "ingest.max-inflated-bytes": "\(ingest.fileAccess.maxInflatedBytes)",
             "ingest.missing-grace-seconds": "\(ingest.missingGraceSeconds)", "ingest.retry-topic": "\(ingest.retryTopic)",
+            "loop.labellers": "\(loop.labellers)\(loop.labellers.requiresSignatures ? " (signed answers only, \(loop.labellers.keys.values.map(\.count).reduce(0, +)) keys)" : "")",
         ]
     }
 }

@@ -7,9 +7,11 @@ import Logging
 import Synchronization
 
 /// Consumes `balmer.labels` in one consumer group shared by every instance and stores each answer
-/// idempotently (``PostgresStore/recordOracleAnswer(_:)``). Malformed events, unknown tasks,
-/// spectrum mismatches and labellers missing from a non-empty roster (`loop.labellers`) go to
-/// `rejects` and the dead-letter topic. Offsets are committed only after
+/// idempotently (``PostgresStore/recordOracleAnswer(_:)``), with its partition and offset: the
+/// answer balmerd received last stands, whatever the client's clock said. Malformed events,
+/// unknown tasks, spectrum mismatches and answers the roster (`loop.labellers`) refuses (unknown
+/// labellers; with keys listed also unsigned answers and bad signatures, see ``LabellerRoster``)
+/// go to `rejects` and the dead-letter topic. Offsets are committed only after
 /// the batch is in PostgreSQL. consumed = stored + corrected + unchanged + rejected.
 public final class LabelIngester: Sendable {
     /// Running totals since start.
@@ -72,11 +74,13 @@ public final class LabelIngester: Sendable {
             guard let label = SpectrumClass(rawValue: event.label) else {
                 return await refuse(message, code: "invalid-value", reason: "label \(event.label) is not a class")
             }
-            if let refusal = roster.refusal(of: event.labeller) {
-                return await refuse(message, code: "unknown-labeller", reason: refusal)
+            if let refusal = roster.refusal(of: event) {
+                return await refuse(message, code: refusal.code, reason: refusal.reason)
             }
             answer = OracleAnswer(taskID: event.taskID, spectrumID: event.spectrumID, label: label, labeller: event.labeller,
-                                  time: event.time, comment: event.comment, corrects: event.corrects)
+                                  time: event.time, comment: event.comment, corrects: event.corrects,
+                                  received: LabelPosition(partition: message.partition, offset: message.offset),
+                                  signature: event.signature)
         } catch {
             return await refuse(message, code: error.code, reason: "\(error)")
         }

@@ -15,6 +15,8 @@ struct LabelAnswersFile {
     let command: LabelCommand
     let path: String
     let labeller: String
+    /// Signs every answer (`--key`), when given.
+    let signer: LabelSigningKey?
 
     func run() async throws {
         let text: String
@@ -27,7 +29,7 @@ struct LabelAnswersFile {
         }
         var pending = Dictionary(uniqueKeysWithValues: answers.map { ($0.taskID, $0) })
         let bus = try await LabelBus.connect(options: command.kafka, command: "label", group: command.group,
-                                             clientID: "balmer-label-\(labeller)", onRebalance: { _ in })
+                                             clientID: "balmer-label-\(labeller)", signer: signer, onRebalance: { _ in })
         let stop = LabelStopFlag(signals: [SIGINT, SIGTERM])
         var summary = SessionSummary()
         var handedBack: Set<String> = []

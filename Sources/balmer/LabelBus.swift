@@ -16,6 +16,8 @@ final class LabelBus: Sendable {
     let producer: KafkaProducer
     let tasksTopic: String
     let labelsTopic: String
+    /// Signs every answer before it is sent (`--key`).
+    let signer: LabelSigningKey?
     private let book: BookBox
     private let logger: Logger
 
@@ -35,7 +37,7 @@ final class LabelBus: Sendable {
     /// - Parameter onRebalance: told about every rebalance (on the consumer's poll thread), after
     ///   the book has committed and forgotten revoked partitions.
     static func connect(options: LabelKafkaOptions, command: String, group: String, clientID: String,
-                        onRebalance: @escaping @Sendable (KafkaRebalanceEvent) -> Void) async throws -> LabelBus {
+                        signer: LabelSigningKey? = nil, onRebalance: @escaping @Sendable (KafkaRebalanceEvent) -> Void) async throws -> LabelBus {
         let brokers = try options.resolvedBrokers(command: command)
         var logger = Logger(label: "balmer.label", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = ProcessInfo.processInfo.environment["BALMER_LABEL_DEBUG"] == nil ? .critical : .debug
@@ -55,7 +57,7 @@ final class LabelBus: Sendable {
             throw CLIFailure(2, "\(command): bad Kafka settings (\(brokers.prefix(200))): \(error)")
         }
         let bus = LabelBus(consumer: consumer, producer: producer, tasksTopic: options.tasksTopic, labelsTopic: options.labelsTopic,
-                           book: book, logger: logger)
+                           signer: signer, book: book, logger: logger)
         // A round trip to the group coordinator proves the brokers are there (or fails in time).
         do {
             _ = try await consumer.committed([KafkaPartition(topic: options.tasksTopic, partition: 0)],
@@ -68,11 +70,13 @@ final class LabelBus: Sendable {
         return bus
     }
 
-    private init(consumer: KafkaConsumer, producer: KafkaProducer, tasksTopic: String, labelsTopic: String, book: BookBox, logger: Logger) {
+    private init(consumer: KafkaConsumer, producer: KafkaProducer, tasksTopic: String, labelsTopic: String,
+                 signer: LabelSigningKey?, book: BookBox, logger: Logger) {
         self.consumer = consumer
         self.producer = producer
         self.tasksTopic = tasksTopic
         self.labelsTopic = labelsTopic
+        self.signer = signer
         self.book = book
         self.logger = logger
     }
@@ -131,8 +135,11 @@ final class LabelBus: Sendable {
         }
     }
 
-    /// Publishes a label for the task in `message` (if any) and waits for its delivery report.
+    /// Publishes a label for the task in `message` (if any), signed when there is a key, and
+    /// waits for its delivery report.
     func publish(_ event: LabelEvent, for message: KafkaMessage?) async throws {
+        var event = event
+        if let signer { event = try LabelSignature.sign(event, with: signer) }
         if let message { book.withLock { $0.pending[message.topicPartition, default: 0] += 1 } }
         defer { if let message { book.withLock { $0.pending[message.topicPartition, default: 1] -= 1 } } }
         try await producer.send(event, topic: labelsTopic)

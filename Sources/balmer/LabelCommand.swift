@@ -26,11 +26,18 @@ struct LabelCommand: AsyncParsableCommand {
             --answers FILE.csv (task_id,label[,comment][,spectrum_id]) publishes decisions made \
             elsewhere for the tasks it meets within --wait seconds; other tasks met are handed back. \
             --simulate truth.csv answers every task from the truth of `balmer simulate`.
+            --key FILE (or BALMER_LABEL_KEY) signs every answer with your Ed25519 key from \
+            `balmer label keygen`; required when the campaign's loop.labellers lists keys.
             """,
-        subcommands: [LabelSendTasksCommand.self, LabelReadLabelsCommand.self])
+        subcommands: [LabelKeygenCommand.self, LabelSendTasksCommand.self, LabelReadLabelsCommand.self])
 
-    @Option(help: "Your name as a labeller (letters, digits, . _ - @); default simulated-oracle with --simulate.")
-    var labeller: String?
+    /// `--labeller`, shared with `keygen` (ArgumentParser gives an option of a parent command to
+    /// its subcommand only through a common option group).
+    @OptionGroup var name: LabellerOption
+    var labeller: String? { name.labeller }
+
+    @Option(help: "Your private key file from `balmer label keygen` (mode 0600): signs every answer (default: $BALMER_LABEL_KEY).")
+    var key: String?
 
     @Option(help: "Consumer group shared by the labellers (each task goes to one of them).")
     var group: String = "balmer-labellers"
@@ -83,26 +90,40 @@ struct LabelCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let svg { try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true) }
+        let signer = try signingKey()
+        if let signer, let labeller, labeller != signer.labeller {
+            throw CLIFailure(2, "label: the key is \(signer.labeller)'s, not \(labeller)'s (--labeller)")
+        }
         if let simulate {
-            let name = labeller ?? "simulated-oracle"
-            try checkRoster(name)
-            try await LabelSimulation(command: self, truthPath: simulate, labeller: name).run()
+            let name = labeller ?? signer?.labeller ?? "simulated-oracle"
+            try checkRoster(name, signer: signer)
+            try await LabelSimulation(command: self, truthPath: simulate, labeller: name, signer: signer).run()
             return
         }
-        guard let labeller else {
+        guard let labeller = labeller ?? signer?.labeller else {
             throw CLIFailure(2, "label: give --labeller NAME (your name goes into every label), or --simulate TRUTH.csv")
         }
-        try checkRoster(labeller)
+        try checkRoster(labeller, signer: signer)
         if let answers {
-            try await LabelAnswersFile(command: self, path: answers, labeller: labeller).run()
+            try await LabelAnswersFile(command: self, path: answers, labeller: labeller, signer: signer).run()
         } else {
-            try await LabelInteractive(command: self, labeller: labeller).run()
+            try await LabelInteractive(command: self, labeller: labeller, signer: signer).run()
         }
     }
 
-    /// Refuses (exit 2) a name missing from the campaign's `loop.labellers` (from `--config` or
-    /// `BALMER_LOOP_LABELLERS`), whose answers balmerd would refuse; no roster: anyone may label.
-    func checkRoster(_ name: String) throws {
+    /// The key of `--key`, else of `$BALMER_LABEL_KEY`; nil when neither is given.
+    func signingKey() throws -> LabelSigningKey? {
+        let environment = ProcessInfo.processInfo.environment["BALMER_LABEL_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let path = key ?? environment else { return nil }
+        do { return try LabelSigningKey(contentsOfFile: path) } catch {
+            throw CLIFailure(2, "label: \(error.description)")
+        }
+    }
+
+    /// Refuses (exit 2) what balmerd would refuse, from the campaign's `loop.labellers` (from
+    /// `--config` or `BALMER_LOOP_LABELLERS`): a name missing from it; when it lists keys, a run
+    /// without `--key` or with a key not listed for the name. No roster: anyone may label.
+    func checkRoster(_ name: String, signer: LabelSigningKey?) throws {
         let roster: LabellerRoster
         do {
             roster = try DaemonConfiguration.roster(ConfigReader(arguments: kafka.config.map { ["--config", $0] } ?? []))
@@ -111,6 +132,14 @@ struct LabelCommand: AsyncParsableCommand {
         }
         if let refusal = roster.refusal(of: name) {
             throw CLIFailure(2, "label: \(refusal); ask the operator to add you (balmerd would refuse your answers)")
+        }
+        guard roster.requiresSignatures else { return }
+        guard let signer else {
+            throw CLIFailure(2, "label: \(LabellerRoster.key) lists keys, so balmerd refuses unsigned answers: give --key FILE "
+                             + "(or BALMER_LABEL_KEY); `balmer label keygen --labeller \(name)` makes one for the operator to list")
+        }
+        if let refusal = roster.refusal(of: signer.publicKey, for: name) {
+            throw CLIFailure(2, "label: \(refusal)")
         }
     }
 

@@ -21,6 +21,8 @@ enum LabelInput: Sendable {
 struct LabelInteractive {
     let command: LabelCommand
     let labeller: String
+    /// Signs every answer (`--key`), when given.
+    let signer: LabelSigningKey?
 
     func run() async throws {
         guard LabelTerminal.isInteractive else {
@@ -28,7 +30,7 @@ struct LabelInteractive {
         }
         let (stream, continuation) = AsyncStream.makeStream(of: LabelInput.self)
         let bus = try await LabelBus.connect(options: command.kafka, command: "label", group: command.group,
-                                             clientID: "balmer-label-\(labeller)", onRebalance: { continuation.yield(.rebalance($0)) })
+                                             clientID: "balmer-label-\(labeller)", signer: signer, onRebalance: { continuation.yield(.rebalance($0)) })
         let terminal = try LabelTerminal()
         var signalSources: [DispatchSourceSignal] = []
         for number in [SIGWINCH, SIGTERM, SIGINT, SIGHUP] {

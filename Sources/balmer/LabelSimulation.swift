@@ -13,6 +13,8 @@ struct LabelSimulation {
     let command: LabelCommand
     let truthPath: String
     let labeller: String
+    /// Signs every answer (`--key`), when given.
+    let signer: LabelSigningKey?
 
     func run() async throws {
         let records: [TruthRecord]
@@ -22,7 +24,7 @@ struct LabelSimulation {
         let oracle = TruthOracle(truth: records.map { ($0.file, $0.label.rawValue) }, errorRate: command.errorRate, seed: command.seed)
         let stop = LabelStopFlag(signals: [SIGINT, SIGTERM])
         let bus = try await LabelBus.connect(options: command.kafka, command: "label", group: command.group,
-                                             clientID: "balmer-label-\(labeller)", onRebalance: { _ in })
+                                             clientID: "balmer-label-\(labeller)", signer: signer, onRebalance: { _ in })
         var summary = SessionSummary()
         var lastTask = ContinuousClock.now
         var stopReason = "signal"

@@ -67,6 +67,34 @@ import Testing
         #expect(String(decoding: try EventCodec.encode(late), as: UTF8.self).contains("\"time\":\"2026-11-18T11:06:41.000Z\""))
     }
 
+    /// The optional `signature` (schema 1 still): carried verbatim, absent in older events, and
+    /// only base64 of a bounded size accepted.
+    @Test func labelSignaturesAreOptionalAndChecked() throws {
+        var signed = Self.label
+        signed.signature = Data((0..<64).map { UInt8($0) }).base64EncodedString()
+        #expect(try roundTrip(signed) == signed)
+        let text = String(decoding: try EventCodec.encode(signed), as: UTF8.self)
+        #expect(text.contains("\"signature\":\"\(signed.signature!)\"") && text.contains("\"schema\":1"), "\(text)")
+        // An event of an older client, without the field, decodes unsigned; an unsigned event writes no field.
+        let old = #"{"schema":1,"task_id":"t-1","spectrum_id":"s-1","label":"single","labeller":"a","time":"2026-11-18T11:06:40.000Z"}"#
+        #expect(try EventCodec.decode(LabelEvent.self, from: Array(old.utf8)).signature == nil)
+        #expect(!String(decoding: try EventCodec.encode(Self.label), as: UTF8.self).contains("signature"))
+        for bad in ["", "abc", "%%%%", "not base64!", String(repeating: "A", count: 176)] {
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(EventCodec.encode(signed))) as? [String: Any])
+            object["signature"] = bad
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+            guard case .invalidValue(let field, _)? = rejection(LabelEvent.self, json)?.reason else {
+                Issue.record("signature \(bad.prefix(20)) accepted")
+                continue
+            }
+            #expect(field == "signature")
+        }
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(EventCodec.encode(signed))) as? [String: Any])
+        object["signature"] = 17
+        let wrongType = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        #expect(rejection(LabelEvent.self, wrongType)?.code == "wrong_type")
+    }
+
     /// Decodes `json` as `E` and returns the error's code (nil when it decoded).
     func rejection<E: BalmerEvent>(_ type: E.Type, _ json: String, limits: EventLimits = .default) -> EventDecodingError? {
         do {

@@ -193,6 +193,64 @@ import Glibc
     }
 }
 
+/// `balmer label keygen` and `--key`: key files, and what `balmer label` refuses before it
+/// connects when the campaign's roster lists keys (balmerd's side: SignedLabelTests).
+@Suite struct LabelKeyCommandTests {
+    @Test func keysAreMadeOnceAndRequiredWhenTheRosterListsThem() async throws {
+        let directory = try temporaryDirectory("balmer-label-keys")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let made = try await CommandRunner.balmer(["label", "keygen", "--labeller", "dora", "--out", directory + "/keys"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let entry = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(entry.hasPrefix("dora:ed25519:") && Data(base64Encoded: String(entry.dropFirst("dora:ed25519:".count)))?.count == 32, "\(made.stdout)")
+        #expect(made.stderr.contains("add this entry to loop.labellers"), "\(made.stderr)")
+        let key = directory + "/keys/dora.ed25519"
+        let mode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let text = try String(contentsOfFile: key, encoding: .utf8)
+        #expect(text.contains("dora:ed25519-private:") && text.contains(entry))
+        let again = try await CommandRunner.balmer(["label", "keygen", "--labeller", "dora", "--out", directory + "/keys"])
+        #expect(again.status == 1 && again.stderr.contains("exists; not replacing a key"), "\(again.stderr)")
+        #expect(try String(contentsOfFile: key, encoding: .utf8) == text)
+        let badName = try await CommandRunner.balmer(["label", "keygen", "--labeller", "do ra", "--out", directory])
+        #expect(badName.status == 2 && badName.stderr.contains("may hold only"), "\(badName.stderr)")
+        let other = try await CommandRunner.balmer(["label", "keygen", "--labeller", "dora", "--out", directory + "/other"])
+        #expect(other.status == 0)
+
+        let config = directory + "/balmer.json"
+        try #"{"kafka": {"brokers": "127.0.0.1:1"}, "loop": {"labellers": "\#(entry), erin"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let base = ["label", "--config", config, "--connect-timeout", "1"]
+        let cases: [([String], Int32, String)] = [
+            (["--labeller", "dora"], 2, "loop.labellers lists keys, so balmerd refuses unsigned answers: give --key FILE"),
+            (["--labeller", "dora", "--key", directory + "/other/dora.ed25519"], 2, "is not the one loop.labellers lists for dora"),
+            (["--labeller", "erin", "--key", key], 2, "the key is dora's, not erin's"),
+            (["--labeller", "erin"], 2, "labeller erin has no key in loop.labellers"),
+            (["--key", directory + "/missing.ed25519"], 2, "cannot read key file"),
+            // Checks passed: the interactive mode needs a terminal; --labeller comes from the key.
+            (["--key", key], 2, "not a terminal"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try await CommandRunner.balmer(base + arguments)
+            #expect(result.status == status && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        // BALMER_LABEL_KEY works like --key, for --simulate too (which then gets as far as Kafka).
+        let truth = directory + "/truth.csv"
+        try "file,class,subtype,snr,radial_velocity,artefacts\n".write(toFile: truth, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["BALMER_LABEL_KEY"] = key
+        let simulated = try CommandRunner.run(BuiltProducts.path(of: "balmer"), base + ["--simulate", truth], environment: environment)
+        #expect(simulated.status == 1 && simulated.stderr.contains("cannot reach Kafka"), "\(simulated.stderr)")
+        // A key others may read, and a malformed roster entry, stop it too.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key)
+        let readable = try await CommandRunner.balmer(base + ["--key", key])
+        #expect(readable.status == 2 && readable.stderr.contains("may be read by others (mode 644)"), "\(readable.stderr)")
+        try #"{"loop": {"labellers": "dora:ed25519:abc"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let badRoster = try await CommandRunner.balmer(["label", "--config", config, "--labeller", "dora", "--brokers", "127.0.0.1:1"])
+        #expect(badRoster.status == 2 && badRoster.stderr.contains("loop.labellers: the entry of dora: the public key is not base64 of 32 bytes"),
+                "\(badRoster.stderr)")
+    }
+}
+
 /// Task events as JSON (the test target does not link BalmerBus): schema 1, six fields of spectrum.
 enum LabelTaskJSON {
     static func task(_ id: String) -> String {

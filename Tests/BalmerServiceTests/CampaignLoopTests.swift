@@ -104,15 +104,22 @@ import Testing
                 if c == nil { c = task.taskID; return true }
                 return false
             }
-            // Out of order: the correction (later time) is sent before the original answer.
+            // The correction carries a clock 5 s behind the original answer's, and is sent (twice)
+            // once the original is stored: received later, it stands (balmerd's order, not the clock's).
             if first, let truth {
                 let wrong: SpectrumClass = truth == .other ? .single : .other
-                let later = LabelEvent(taskID: task.taskID, spectrumID: task.spectrumID, label: truth.rawValue,
-                                       labeller: "oracle", time: Date().addingTimeInterval(5), corrects: task.taskID)
+                let correction = LabelEvent(taskID: task.taskID, spectrumID: task.spectrumID, label: truth.rawValue,
+                                            labeller: "oracle", time: Date().addingTimeInterval(-5), corrects: task.taskID)
                 // And someone not on the roster (loop.labellers) answers the same task.
                 let intruder = LabelEvent(taskID: task.taskID, spectrumID: task.spectrumID, label: truth.rawValue,
                                           labeller: "mallory", time: Date())
-                Task { _ = try? await producer.send(later); _ = try? await producer.send(later); _ = try? await producer.send(intruder) }
+                let id = task.taskID
+                Task {
+                    _ = try? await DaemonHarness.eventually(timeout: .seconds(60)) {
+                        try await DaemonHarness.count(h.store, "SELECT count(*) FROM labels WHERE task_id = '\(id)'") == 1
+                    }
+                    _ = try? await producer.send(correction); _ = try? await producer.send(correction); _ = try? await producer.send(intruder)
+                }
                 return wrong
             }
             return truth
@@ -145,7 +152,7 @@ import Testing
         #expect(more)
         await labeller.stop()
 
-        // Labels: one row per answered task; the correction won although it arrived first.
+        // Labels: one row per answered task; the correction won although its clock was behind.
         let duplicates = try await DaemonHarness.count(h.store, """
             SELECT count(*) FROM (SELECT task_id FROM labels WHERE source <> 'initial' GROUP BY task_id HAVING count(*) > 1) d
             """)

@@ -77,6 +77,53 @@ import Testing
         }
     }
 
+    /// Answers read from the labels topic stand in the order balmerd read them (partition and
+    /// offset), not by the labeller's clock; answers without a place keep the clock rule.
+    @Test func answersStandInReceiveOrderNotByClientClock() async throws {
+        try await TestDatabase.withStore { store, _ in
+            let (pool, _) = try await seed(store)
+            let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+            func answer(_ task: String, _ spectrum: Int64, _ label: SpectrumClass, _ dt: Double, at position: (Int32, Int64)?,
+                        comment: String? = nil) -> OracleAnswer {
+                OracleAnswer(taskID: task, spectrumID: String(spectrum), label: label, labeller: "ana", time: t0.addingTimeInterval(dt),
+                             comment: comment, received: position.map { LabelPosition(partition: $0.0, offset: $0.1) },
+                             signature: "sig-\(label.rawValue)-\(dt)")
+            }
+            func stored(_ task: String) async throws -> (label: String, offset: Int64?, signature: String?, time: Date)? {
+                try await store.pool.withConnection { c in
+                    try await c.query("SELECT label, received_offset, signature, labelled_at FROM labels WHERE task_id = $1", [task])
+                        .first.map { (try $0.decode(0), try $0.decode(1), try $0.decode(2), try $0.decode(3)) }
+                }
+            }
+            // A clock an hour ahead does not make the first answer stand: the one read later does.
+            #expect(try await store.recordOracleAnswer(answer("q0", pool[0], .double, 3600, at: (0, 5))) == .stored)
+            #expect(try await store.recordOracleAnswer(answer("q0", pool[0], .single, 0, at: (0, 7))) == .corrected)
+            var row = try #require(try await stored("q0"))
+            #expect(row.label == "single" && row.offset == 7 && row.signature == "sig-single-0.0" && row.time == t0)
+            // A replay (reset offsets) reads the old answer at its old offset: no change; a redelivery neither.
+            #expect(try await store.recordOracleAnswer(answer("q0", pool[0], .double, 3600, at: (0, 5))) == .unchanged)
+            #expect(try await store.recordOracleAnswer(answer("q0", pool[0], .single, 0, at: (0, 7))) == .unchanged)
+            // The same answer sent again moves the place on without a change, so a replay of what
+            // came between cannot win either.
+            #expect(try await store.recordOracleAnswer(answer("q0", pool[0], .single, 0, at: (0, 9))) == .unchanged)
+            #expect(try await store.recordOracleAnswer(answer("q0", pool[0], .other, 7200, at: (0, 8))) == .unchanged)
+            row = try #require(try await stored("q0"))
+            #expect(row.label == "single" && row.offset == 9)
+            // A changed comment alone is a correction.
+            #expect(try await store.recordOracleAnswer(answer("q0", pool[0], .single, -60, at: (0, 12), comment: "faint")) == .corrected)
+            // The topic got more partitions since: the answer read now stands.
+            #expect(try await store.recordOracleAnswer(answer("q0", pool[0], .other, -120, at: (2, 0))) == .corrected)
+            #expect(try await store.labels(spectrumID: pool[0]).map(\.label) == [.other])
+
+            // A label stored without a place (before migration 4): the clock decides against it, then the places.
+            #expect(try await store.recordOracleAnswer(answer("q1", pool[1], .single, 10, at: nil)) == .stored)
+            #expect(try await store.recordOracleAnswer(answer("q1", pool[1], .double, 5, at: (1, 3))) == .unchanged)
+            #expect(try await store.recordOracleAnswer(answer("q1", pool[1], .double, 20, at: (1, 3))) == .corrected)
+            #expect(try await store.recordOracleAnswer(answer("q1", pool[1], .other, 30, at: (1, 2))) == .unchanged)
+            #expect(try await stored("q1")?.label == "double")
+        }
+    }
+
     @Test func lineagePromotionAndRollbackNeverFlipFlop() async throws {
         try await TestDatabase.withStore { store, _ in
             _ = try await seed(store)

@@ -53,9 +53,14 @@ public struct OracleAnswer: Sendable, Equatable {
     public var comment: String?
     /// Set when the answer replaces the labeller's earlier answer to this task.
     public var corrects: String?
+    /// Where balmerd read the answer in the labels topic; decides which of a labeller's answers
+    /// to a task stands (`nil` for callers outside the topic: then the client `time` does).
+    public var received: LabelPosition?
+    /// The labeller's signature as it arrived (base64), kept for attribution.
+    public var signature: String?
 
     public init(taskID: String, spectrumID: String, label: SpectrumClass, labeller: String, time: Date,
-                comment: String? = nil, corrects: String? = nil) {
+                comment: String? = nil, corrects: String? = nil, received: LabelPosition? = nil, signature: String? = nil) {
         self.taskID = taskID
         self.spectrumID = spectrumID
         self.label = label
@@ -63,6 +68,8 @@ public struct OracleAnswer: Sendable, Equatable {
         self.time = time
         self.comment = comment
         self.corrects = corrects
+        self.received = received
+        self.signature = signature
     }
 }
 

@@ -3,9 +3,10 @@ import Foundation
 
 /// Oracle answers, label conflicts, training sets and task bookkeeping for the loop.
 extension PostgresStore {
-    /// Stores an answer to a task, idempotently: the label's source is the task's kind; a later
-    /// answer by the same labeller to the same task replaces the earlier one (an undo), an older
-    /// one arriving late changes nothing, and a redelivery changes nothing.
+    /// Stores an answer to a task, idempotently: the label's source is the task's kind; of one
+    /// labeller's answers to a task the one received last (``OracleAnswer/received``, else the
+    /// later client `time`) stands, so a later answer replaces the earlier one (an undo), a
+    /// replayed older one changes nothing, and a redelivery changes nothing.
     public func recordOracleAnswer(_ a: OracleAnswer) async throws -> OracleAnswerOutcome {
         try await pool.transaction(retries: 1) { c in
             guard let task = try await c.query("SELECT spectrum_id, kind FROM tasks WHERE id = $1", [a.taskID]).first else {
@@ -17,20 +18,42 @@ extension PostgresStore {
                 return .refused(code: "spectrum-mismatch",
                                 reason: "task \(a.taskID.prefix(80)) is about spectrum \(spectrum), not \(a.spectrumID.prefix(40))")
             }
+            // Of a labeller's answers to a task, the one balmerd read last stands: answers to a
+            // task share a key, hence a partition, whose offsets are the receive order. A client
+            // clock in the future cannot win, and a replay (old offsets) cannot undo a newer answer.
+            // Answers without a position (older rows, callers outside the topic) compare client time;
+            // across partitions (the topic was given more partitions since) the newer receipt stands.
             let written = try await c.query("""
-                INSERT INTO labels (spectrum_id, label, labeller, source, task_id, labelled_at, comment)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                WITH previous AS (
+                    SELECT label, comment FROM labels
+                    WHERE spectrum_id = $1 AND labeller = $3 AND source = $4 AND task_id = $5
+                )
+                INSERT INTO labels (spectrum_id, label, labeller, source, task_id, labelled_at, comment,
+                                    received_partition, received_offset, signature)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                 ON CONFLICT (spectrum_id, labeller, source, task_id) DO UPDATE
                     SET label = EXCLUDED.label, labelled_at = EXCLUDED.labelled_at, comment = EXCLUDED.comment,
-                        stored_at = now()
-                    WHERE EXCLUDED.labelled_at > labels.labelled_at
-                RETURNING (xmax = 0) AS inserted
-                """, [spectrum, a.label.rawValue, a.labeller, kind, a.taskID, a.time, a.comment])
+                        received_partition = EXCLUDED.received_partition, received_offset = EXCLUDED.received_offset,
+                        signature = EXCLUDED.signature, stored_at = now()
+                    WHERE CASE
+                        WHEN EXCLUDED.received_offset IS NULL OR labels.received_offset IS NULL
+                            THEN EXCLUDED.labelled_at > labels.labelled_at
+                        WHEN EXCLUDED.received_partition = labels.received_partition
+                            THEN EXCLUDED.received_offset > labels.received_offset
+                        ELSE true
+                    END
+                RETURNING (xmax = 0) AS inserted,
+                          coalesce((SELECT (p.label, p.comment) IS DISTINCT FROM (labels.label, labels.comment)
+                                    FROM previous p), true) AS changed
+                """, [spectrum, a.label.rawValue, a.labeller, kind, a.taskID, a.time, a.comment,
+                      a.received?.partition, a.received?.offset, a.signature])
             try await c.query(
                 "UPDATE tasks SET status = 'answered', answered_at = $2 WHERE id = $1 AND status = 'open'",
                 [a.taskID, a.time])
             guard let row = written.first else { return .unchanged }
-            return try row.decode(0, as: Bool.self) ? .stored : .corrected
+            if try row.decode(0, as: Bool.self) { return .stored }
+            // A newer copy of the same answer (sent twice) moves the position on and changes nothing.
+            return try row.decode(1, as: Bool.self) ? .corrected : .unchanged
         }
     }
 

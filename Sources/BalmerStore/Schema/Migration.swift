@@ -16,5 +16,6 @@ public struct Migration: Sendable {
         Migration(version: 1, name: "core tables", sql: SchemaV1.sql),
         Migration(version: 2, name: "candidates view", sql: SchemaV2.sql),
         Migration(version: 3, name: "active-learning loop", sql: SchemaV3.sql),
+        Migration(version: 4, name: "label receive order and signatures", sql: SchemaV4Labels.sql),
     ]
 }
