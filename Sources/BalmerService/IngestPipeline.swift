@@ -150,8 +150,9 @@ public final class IngestPipeline: Sendable {
             do {
                 valid.append((message, try message.decode(SpectrumEvent.self)))
             } catch {
-                out.rejects.append(RejectRecord(message: message, reason: error.code))
-                out.deadLetters.append(DeadLetterEvent(message: message, error: error))
+                let (reject, letter) = IngestRecords.undecodable(message, error: error)
+                out.rejects.append(reject)
+                out.deadLetters.append(letter)
                 out.rejectPartitions.append(partition)
             }
         }
@@ -186,9 +187,10 @@ public final class IngestPipeline: Sendable {
                     case .giveUp(let text): reason = text
                     }
                 }
-                out.rejects.append(RejectRecord(source: configuration.ingest.rejectSource, key: event.spectrumID,
-                                                reason: failure.code, payload: Data(message.value)))
-                out.deadLetters.append(DeadLetterEvent(message: message, code: failure.code, reason: reason))
+                let (reject, letter) = IngestRecords.refusedFile(message, event: event, code: failure.code, reason: reason,
+                                                                 source: configuration.ingest.rejectSource)
+                out.rejects.append(reject)
+                out.deadLetters.append(letter)
                 out.rejectPartitions.append(message.topicPartition)
             }
         }
@@ -198,11 +200,8 @@ public final class IngestPipeline: Sendable {
         ])
         let size = models.current.scoring.model.architecture.inputSize
         for (i, (message, event, metadata)) in accepted.enumerated() {
-            out.spectra.append(SpectrumRecord(
-                key: SpectrumKey(survey: event.survey, release: event.release, key: event.spectrumID),
-                ra: event.ra ?? metadata?.ra, dec: event.dec ?? metadata?.dec, mjd: event.mjd ?? metadata?.mjd,
-                designation: event.designation ?? metadata?.designation, location: event.location,
-                features: Array(features[(i * size)..<((i + 1) * size)])))
+            out.spectra.append(IngestRecords.spectrum(event, metadata: metadata,
+                                                      features: Array(features[(i * size)..<((i + 1) * size)])))
             out.spectrumPartitions.append(message.topicPartition)
             out.spectrumMessages.append(message)
         }
