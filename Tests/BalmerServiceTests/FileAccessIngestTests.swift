@@ -67,14 +67,19 @@ import Testing
         #expect(gzip.status == 0, "\(gzip.stderr)")
     }
 
-    @Test func hostileLocationsAreRefusedAtOnceAndTheStreamGoesOn() async throws {
-        let dir = try DaemonHarness.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    /// A hostile location, the event key it is published under and the reject code it must get.
+    typealias HostileLocation = (key: String, location: String, code: String)
+
+    /// In `dir`: a data root `dir/data` with `goodFiles` good spectra, and every hostile location
+    /// (a FIFO plain and as a URI, /proc, /etc, symlinks to /etc and out of the root, `..` out of
+    /// the root, a folder, the root itself, a 40 MiB gzip bomb, a 20 MiB plain file) with the code
+    /// balmerd run with `--ingest.data-roots dir/data`, 8 MiB and 16 MiB caps must reject it with.
+    static func hostileLocations(in dir: String, goodFiles: Int) throws -> (good: [String], bad: [HostileLocation]) {
         let root = dir + "/data"
         let outside = dir + "/outside"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
-        let good = try DaemonHarness.writeSpectra(count: 24, to: root)
+        let good = try DaemonHarness.writeSpectra(count: goodFiles, to: root)
         let stranger = try DaemonHarness.writeSpectra(count: 1, to: outside)[0]
         #expect(mkfifo(root + "/pipe.fits.gz", 0o644) == 0)
         try FileManager.default.createSymbolicLink(atPath: root + "/passwd.fits.gz", withDestinationPath: "/etc/passwd")
@@ -84,7 +89,7 @@ import Testing
         #expect(FileManager.default.createFile(atPath: root + "/huge.fits", contents: nil))
         #expect(truncate(root + "/huge.fits", 20 << 20) == 0)
 
-        let bad: [(key: String, location: String, code: String)] = [
+        let bad: [HostileLocation] = [
             ("fifo", root + "/pipe.fits.gz", "not-regular-file"),
             ("fifo-uri", "file://" + root + "/pipe.fits.gz", "not-regular-file"),
             ("proc", "/proc/self/status", "outside-data-roots"),
@@ -98,14 +103,25 @@ import Testing
             ("over-size", root + "/huge.fits", "too-large"),
         ]
 
+        return (good, bad)
+    }
+
+    /// The caps the hostile locations are built for.
+    static let capOptions = ["--ingest.max-file-bytes", "\(8 << 20)", "--ingest.max-inflated-bytes", "\(16 << 20)"]
+
+    @Test func hostileLocationsAreRefusedAtOnceAndTheStreamGoesOn() async throws {
+        let dir = try DaemonHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let root = dir + "/data"
+        let (good, bad) = try Self.hostileLocations(in: dir, goodFiles: 24)
+
         let model = try DaemonHarness.writeModel(to: dir)
         let cluster = try DaemonHarness.cluster()
         let producer = try DaemonHarness.producer(cluster)
         let schema = DaemonHarness.unique("balmerd_files")
         let daemon = try DaemonProcess(
             brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "files",
-            extra: ["--loop.enabled", "false", "--ingest.data-roots", root, "--ingest.max-file-bytes", "\(8 << 20)",
-                    "--ingest.max-inflated-bytes", "\(16 << 20)"])
+            extra: ["--loop.enabled", "false", "--ingest.data-roots", root] + Self.capOptions)
         defer { daemon.kill9() }
         let store = try DaemonHarness.store(schema: schema)
         defer { Task { [store] in await store.pool.close(); try? await DaemonHarness.dropSchema(schema) } }

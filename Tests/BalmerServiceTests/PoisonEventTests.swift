@@ -26,16 +26,15 @@ import Testing
         var rejectKey: String { RejectKey.printable(key) }
     }
 
-    @Test func poisonEventsCannotStopAPartition() async throws {
-        let dir = try DaemonHarness.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let schema = DaemonHarness.unique("balmerd_poison2")
-        let good = try DaemonHarness.writeSpectra(count: 16, to: dir)
-        let first = Array(good.prefix(6)), release = Array(good.dropFirst(6).prefix(8))
+    /// Every poison class: NUL in the key, the id, the location and the designation; an over-long
+    /// key; ids long in bytes (plain and as combining marks); an invalid-UTF-8 key; a C1 control;
+    /// ~760 kB of garbage; and an event that passes the door but that a constraint the test adds
+    /// (`CHECK (key <> 'store-poison')`) refuses, pointing at the good file `storePoisonLocation`.
+    static func poisonCases(storePoisonLocation: String) -> [Poison] {
         let heavy = String(repeating: "e\u{301}\u{301}\u{301}", count: 60)  // 60 Characters, 360 bytes even as NFC
         var generator = SystemRandomNumberGenerator()
         let garbage = (0..<760_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let poison: [Poison] = [
+        return [
             Poison(key: Array("nul\u{0}in-key".utf8), payload: Array("{not json".utf8), reason: "malformed_json"),
             Poison(key: Array("nul-id".utf8), payload: Self.event(id: #"a\u0000b"#), reason: "invalid_value"),
             Poison(key: Array("nul-location".utf8), payload: Self.event(id: "nul-location", location: #"/data/x\u0000.fits"#),
@@ -51,9 +50,19 @@ import Testing
             Poison(key: Array("garbage".utf8), payload: garbage, reason: "malformed_json"),
             // Passes the door; refused by a constraint this test adds to its schema (any value the
             // database refuses for good): isolated by bisection, the rest of its batch is stored.
-            Poison(key: Array("store-poison".utf8), payload: Self.event(id: "store-poison", location: good[14]),
+            Poison(key: Array("store-poison".utf8), payload: Self.event(id: "store-poison", location: storePoisonLocation),
                    reason: "store-refused", source: "ingest"),
         ]
+    }
+
+    @Test func poisonEventsCannotStopAPartition() async throws {
+        let dir = try DaemonHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let schema = DaemonHarness.unique("balmerd_poison2")
+        let good = try DaemonHarness.writeSpectra(count: 16, to: dir)
+        let first = Array(good.prefix(6)), release = Array(good.dropFirst(6).prefix(8))
+        let poison = Self.poisonCases(storePoisonLocation: good[14])
+        let garbage = poison.first { $0.key == Array("garbage".utf8) }!.payload
         // Decomposed "é": stored as NFC.
         let nfcID = "nfc-caf" + "e\u{301}"
         let nfcEvent = SpectrumEvent(spectrumID: nfcID, survey: "LAMOST", release: "DR9", location: good[15])
