@@ -8,10 +8,10 @@ final class ChaosInstance: Sendable {
     let port: Int
     let daemon: DaemonProcess
 
-    init(name: String, brokers: String, schema: String, model: String, logDirectory: String) throws {
+    init(name: String, brokers: String, schema: String, model: String, logDirectory: String) async throws {
         self.name = name
         port = freePort()
-        daemon = try DaemonProcess(brokers: brokers, schema: schema, group: "balmerd-chaos", model: model,
+        daemon = try await DaemonProcess(brokers: brokers, schema: schema, group: "balmerd-chaos", model: model,
                                    logDirectory: logDirectory, name: name, extra: ["--http.port", "\(port)", "--loop.enabled", "false"])
     }
 

@@ -61,7 +61,7 @@ final class ChaosScenario {
     }
 
     private func start(brokers: String, schema: String, logs: String, _ name: String) async throws -> ChaosInstance {
-        let instance = try ChaosInstance(name: name, brokers: brokers, schema: schema, model: model, logDirectory: logs)
+        let instance = try await ChaosInstance(name: name, brokers: brokers, schema: schema, model: model, logDirectory: logs)
         instances.append(instance)
         let up = try await DaemonHarness.eventually(timeout: .seconds(60)) {
             instance.daemon.log.contains("ingest started") || !instance.isRunning

@@ -90,9 +90,11 @@ extension PostgresStore {
 
     /// Makes `version` the active model (the previous one retires), records why, and clears its
     /// rescoring mark so the pool is (re)scored with it.
-    public func promoteModel(version: Int, decision: String) async throws {
-        try await activateModel(version: version)
-        try await pool.withConnection(retries: 1) { c in
+    /// With a `fence`, only while that leader still holds its lock (checked in the same transaction).
+    public func promoteModel(version: Int, decision: String, fence: LeaderFence? = nil) async throws {
+        try await pool.transaction(retries: 1) { c in
+            if let fence { try await c.requireLeadership(fence) }
+            try await Self.activate(version: version, on: c)
             try await c.query(
                 "UPDATE models SET promoted_at = now(), decision = $2, rescored_at = NULL WHERE version = $1",
                 [Int32(version), decision])
