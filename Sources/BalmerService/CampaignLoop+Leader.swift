@@ -15,7 +15,7 @@ extension CampaignLoop {
         guard let active = try await store.activeEntry(), active.rescoredAt != nil else { return }
         if let final = campaign.finalModel {
             if campaign.finishedAt == nil && final == active.version {
-                try await store.setFinalModel(final, finished: true)
+                try await store.setFinalModel(final, finished: true, fence: try await fence())
                 let candidates = try await store.candidates(CandidateQuery()).count
                 logger.notice("campaign finished", metadata: ["model.version": "\(final)", "candidates": "\(candidates)"])
             } else if let finishedAt = campaign.finishedAt {
@@ -171,14 +171,14 @@ extension CampaignLoop {
         current.converged = StopRule(threshold: loop.threshold, times: loop.times).converged(estimates)
         try await store.saveIteration(current, fence: try await fence())
         try await store.savePrecisionCounts(iteration: current.iteration, correct: correct,
-                                            clopperPearsonLower: estimate.clopperPearsonLower)
+                                            clopperPearsonLower: estimate.clopperPearsonLower, fence: try await fence())
         metrics.precision.record(estimate.estimate)
         logger.notice("precision estimated", metadata: [
             "iteration": "\(current.iteration)", "estimate": "\(String(format: "%.3f", estimate.estimate))",
             "t.lower": "\(String(format: "%.3f", estimate.studentTLower))", "sample": "\(usable.count)",
             "unresolved": "\(sample.count - usable.count)", "converged": "\(current.converged)", "census": "\(census)",
         ])
-        if current.converged { try await store.markConverged(iteration: current.iteration) }
+        if current.converged { try await store.markConverged(iteration: current.iteration, fence: try await fence()) }
         return true
     }
 
@@ -241,7 +241,7 @@ extension CampaignLoop {
             kind: final ? .final : .loop, iteration: iteration, oracleLabels: oracle)
         if gate.passes {
             try await store.promoteModel(version: version, decision: "promoted: \(gate.summary)", fence: try await fence())
-            if final { try await store.setFinalModel(version, finished: false) }
+            if final { try await store.setFinalModel(version, finished: false, fence: try await fence()) }
             logger.notice("model promoted", metadata: ["model.version": "\(version)", "final": "\(final)", "gate": "\(gate.summary)"])
             try await announce(version: version, sha256: candidate.sha256, metrics: metricsJSON)
             try await syncModel()
@@ -250,12 +250,12 @@ extension CampaignLoop {
             logger.warning("model rejected by the gate; keeping the active model", metadata: [
                 "model.version": "\(version)", "active.version": "\(active.version)", "gate": "\(gate.summary)",
             ])
-            if final { try await store.setFinalModel(active.version, finished: false) }
+            if final { try await store.setFinalModel(active.version, finished: false, fence: try await fence()) }
         }
     }
 
-    /// The fence of this leader's writes (opening and closing iterations, storing and publishing
-    /// tasks, promoting): each checks in its own transaction that the lock is still held by the
+    /// The fence of this leader's writes (opening and closing iterations, precision and convergence,
+    /// storing and publishing tasks, promoting, the final model): each checks in its own transaction that the lock is still held by the
     /// session that took it. Throws ``LeaderFence/Lost`` when this instance no longer leads.
     func fence() async throws -> LeaderFence {
         guard let fence = await leader.fence() else { throw LeaderFence.Lost(fence: LeaderFence(key: leader.key, backendPID: 0)) }

@@ -39,6 +39,10 @@ import Testing
             await #expect(throws: LeaderFence.Lost.self) { try await store.upsertTasks([task], fence: fenceA) }
             await #expect(throws: LeaderFence.Lost.self) { try await store.markTasksPublished(["t-a"], fence: fenceA) }
             await #expect(throws: LeaderFence.Lost.self) { try await store.promoteModel(version: 2, decision: "by A", fence: fenceA) }
+            await #expect(throws: LeaderFence.Lost.self) { try await store.markConverged(iteration: 0, fence: fenceA) }
+            await #expect(throws: LeaderFence.Lost.self) { try await store.setFinalModel(1, finished: false, fence: fenceA) }
+            let campaign = try await store.campaign()
+            #expect(campaign.convergedAt == nil && campaign.finalModel == nil)
             #expect(try await store.iterations().map(\.iteration) == [0])
             #expect(try await store.activeModel()?.version == 1)
             #expect(try await store.unpublishedTasks().isEmpty)
