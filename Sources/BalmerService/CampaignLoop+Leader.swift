@@ -15,7 +15,7 @@ extension CampaignLoop {
         guard let active = try await store.activeEntry(), active.rescoredAt != nil else { return }
         if let final = campaign.finalModel {
             if campaign.finishedAt == nil && final == active.version {
-                try await store.setFinalModel(final, finished: true)
+                try await store.setFinalModel(final, finished: true, fence: try await fence())
                 let candidates = try await store.candidates(CandidateQuery()).count
                 logger.notice("campaign finished", metadata: ["model.version": "\(final)", "candidates": "\(candidates)"])
             } else if let finishedAt = campaign.finishedAt {
@@ -34,7 +34,7 @@ extension CampaignLoop {
             let (query, precision) = try await selectBatch(model: active.version, iteration: current.iteration, withPrecision: true)
             current.queried = query
             current.precisionSampleSize = precision
-            try await store.saveIteration(current)
+            try await store.saveIteration(current, fence: try await fence())
             if query + precision == 0 {
                 logger.notice("nothing left to ask: final training", metadata: ["iteration": "\(current.iteration)"])
                 try await train(from: active, iteration: current.iteration + 1, final: true)
@@ -63,7 +63,7 @@ extension CampaignLoop {
             // Answered, yet nothing new to train on (a rejected model, unresolved conflicts): ask more.
             let (query, _) = try await selectBatch(model: active.version, iteration: current.iteration, withPrecision: false)
             current.queried += query
-            try await store.saveIteration(current)
+            try await store.saveIteration(current, fence: try await fence())
             if query == 0 && fresh == 0 {
                 logger.notice("pool exhausted: final training", metadata: ["iteration": "\(current.iteration)"])
                 try await train(from: active, iteration: current.iteration + 1, final: true)
@@ -83,7 +83,7 @@ extension CampaignLoop {
                                                   batchID: "after-\(Int64(now.timeIntervalSince1970 * 1000))", now: now,
                                                   newerThan: since)
         guard !batch.isEmpty else { return }
-        try await store.upsertTasks(batch)
+        try await store.upsertTasks(batch, fence: try await fence())
         logger.notice("tasks selected from new spectra after the campaign", metadata: ["query": "\(batch.count)", "model.version": "\(model)"])
         try await publishPending()
     }
@@ -102,11 +102,11 @@ extension CampaignLoop {
         if let last = iterations.last, last.modelVersion == active.version { return last }
         if var finished = iterations.last, finished.finishedAt == nil {
             finished.finishedAt = Date()
-            try await store.saveIteration(finished)
+            try await store.saveIteration(finished, fence: try await fence())
         }
         let next = IterationRecord(iteration: (iterations.last?.iteration ?? -1) + 1, modelVersion: active.version,
                                    labelsUsed: active.record.trainingCounts.values.reduce(0, +), startedAt: Date())
-        try await store.saveIteration(next)
+        try await store.saveIteration(next, fence: try await fence())
         logger.notice("iteration opened", metadata: ["iteration": "\(next.iteration)", "model.version": "\(active.version)"])
         return next
     }
@@ -120,7 +120,7 @@ extension CampaignLoop {
             ? try await selector.precisionSample(model: model, iteration: iteration, batchID: "it\(iteration)-precision-\(stamp)",
                                                  excluding: Set(query.map(\.spectrumID)), now: now)
             : []
-        try await store.upsertTasks(precision + query)
+        try await store.upsertTasks(precision + query, fence: try await fence())
         logger.notice("tasks selected", metadata: [
             "iteration": "\(iteration)", "model.version": "\(model)", "query": "\(query.count)", "precision": "\(precision.count)",
         ])
@@ -143,7 +143,7 @@ extension CampaignLoop {
                 }
                 try await group.waitForAll()
             }
-            try await store.markTasksPublished(chunk.map(\.id))
+            try await store.markTasksPublished(chunk.map(\.id), fence: try await fence())
             delivered += chunk.map(\.id)
         }
     }
@@ -169,16 +169,16 @@ extension CampaignLoop {
         let estimates = try await store.iterations().filter { $0.iteration < current.iteration }.compactMap(\.precisionEstimate)
             + [estimate.estimate]
         current.converged = StopRule(threshold: loop.threshold, times: loop.times).converged(estimates)
-        try await store.saveIteration(current)
+        try await store.saveIteration(current, fence: try await fence())
         try await store.savePrecisionCounts(iteration: current.iteration, correct: correct,
-                                            clopperPearsonLower: estimate.clopperPearsonLower)
+                                            clopperPearsonLower: estimate.clopperPearsonLower, fence: try await fence())
         metrics.precision.record(estimate.estimate)
         logger.notice("precision estimated", metadata: [
             "iteration": "\(current.iteration)", "estimate": "\(String(format: "%.3f", estimate.estimate))",
             "t.lower": "\(String(format: "%.3f", estimate.studentTLower))", "sample": "\(usable.count)",
             "unresolved": "\(sample.count - usable.count)", "converged": "\(current.converged)", "census": "\(census)",
         ])
-        if current.converged { try await store.markConverged(iteration: current.iteration) }
+        if current.converged { try await store.markConverged(iteration: current.iteration, fence: try await fence()) }
         return true
     }
 
@@ -242,8 +242,8 @@ extension CampaignLoop {
             metricsJSON: encoded, sha256: candidate.sha256, weights: Data(candidate.safetensorsBytes()),
             kind: final ? .final : .loop, iteration: iteration, oracleLabels: oracle)
         if gate.passes {
-            try await store.promoteModel(version: version, decision: "promoted: \(gate.summary)")
-            if final { try await store.setFinalModel(version, finished: false) }
+            try await store.promoteModel(version: version, decision: "promoted: \(gate.summary)", fence: try await fence())
+            if final { try await store.setFinalModel(version, finished: false, fence: try await fence()) }
             logger.notice("model promoted", metadata: ["model.version": "\(version)", "final": "\(final)", "gate": "\(gate.summary)"])
             try await announce(version: version, sha256: candidate.sha256, metrics: metricsJSON)
             try await syncModel()
@@ -252,8 +252,16 @@ extension CampaignLoop {
             logger.warning("model rejected by the gate; keeping the active model", metadata: [
                 "model.version": "\(version)", "active.version": "\(active.version)", "gate": "\(gate.summary)",
             ])
-            if final { try await store.setFinalModel(active.version, finished: false) }
+            if final { try await store.setFinalModel(active.version, finished: false, fence: try await fence()) }
         }
+    }
+
+    /// The fence of this leader's writes (opening and closing iterations, precision and convergence,
+    /// storing and publishing tasks, promoting, the final model): each checks in its own transaction that the lock is still held by the
+    /// session that took it. Throws ``LeaderFence/Lost`` when this instance no longer leads.
+    func fence() async throws -> LeaderFence {
+        guard let fence = await leader.fence() else { throw LeaderFence.Lost(fence: LeaderFence(key: leader.key, backendPID: 0)) }
+        return fence
     }
 
     /// Tells every consumer of `balmer.models` about a promotion.

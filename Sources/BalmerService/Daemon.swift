@@ -64,12 +64,9 @@ public enum Daemon {
     public static func build(_ configuration: DaemonConfiguration, counters: IngestCounters = IngestCounters(),
                              logger: Logger) async throws -> DaemonServices {
         let db = configuration.database
-        let postgres = PostgresConfiguration(url: db.url, schema: db.schema, password: db.password, applicationName: "balmerd")
+        let postgres = db.postgres(applicationName: "balmerd")
         let store = PostgresStore(configuration: postgres, maxConnections: db.maxConnections, logger: logger)
-        if db.migrate {
-            let applied = try await store.migrate()
-            if !applied.isEmpty { logger.notice("applied migrations", metadata: ["versions": "\(applied)"]) }
-        }
+        if db.migrate { try await migrateIfPending(store, logger: logger) }
         let model = try await ScoringModel.load(store: store, file: configuration.modelFile, logger: logger)
         guard model.model.architecture.inputSize == configuration.preprocessing.points else {
             throw ConfigReader.Error("the model takes \(model.model.architecture.inputSize) inputs but preprocessing.points is \(configuration.preprocessing.points)")
@@ -107,10 +104,30 @@ public enum Daemon {
                 return [:]
             })
         let labels = LabelIngester(store: store, consumer: labelConsumer, producer: producer,
-                                   deadLetterTopic: k.deadLetterTopic, roster: configuration.loop.labellers, logger: logger)
+                                   deadLetterTopic: k.deadLetterTopic, roster: configuration.loop.labellers, health: health,
+                                   logger: logger)
         let leader = AdvisoryLeader(key: .trainer, configuration: postgres, logger: logger)
         let loop = CampaignLoop(store: store, producer: producer, models: models, leader: leader,
                                 configuration: configuration, health: health, logger: logger)
         return DaemonServices(pipeline: pipeline, labels: labels, loop: loop, health: health)
+    }
+
+    /// Checks the schema version with read-only queries and runs the migrator (DDL) only when a
+    /// migration is pending, so the writer role (no DDL) starts on an up-to-date schema. A pending
+    /// migration the role may not apply (42501) fails with what the operator has to do.
+    static func migrateIfPending(_ store: PostgresStore, logger: Logger) async throws {
+        let pending = try await store.pendingMigrations()
+        guard let first = pending.first else { return }
+        do {
+            let applied = try await store.migrate()
+            if !applied.isEmpty { logger.notice("applied migrations", metadata: ["versions": "\(applied)"]) }
+        } catch let error as PostgresError where error.sqlState == PostgresError.insufficientPrivilege {
+            let role = (try? await store.pool.withConnection { c in
+                try await c.query("SELECT current_user::text").first?.decode(0, as: String.self)
+            }) ?? nil
+            throw ConfigReader.Error(
+                "schema version \(first.version - 1) is behind this build's \(Migrator().latestVersion) and role "
+                    + "\(role ?? "?") cannot run DDL (\(error)): run `balmer db migrate` as the schema owner, then `balmer db grant`")
+        }
     }
 }

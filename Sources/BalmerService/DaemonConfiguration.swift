@@ -2,6 +2,7 @@ import BalmerBus
 import BalmerCore
 import BalmerFITS
 import BalmerLabeling
+import BalmerStore
 import Foundation
 import Logging
 
@@ -52,7 +53,21 @@ public struct DaemonConfiguration: Sendable {
         /// `database.max-connections`: pool size. Default 4.
         public var maxConnections: Int
         /// `database.migrate`: apply pending migrations at start (`true`/`false`). Default true.
+        /// The schema version is checked read-only first; DDL runs only when a migration is pending
+        /// (so the least-privilege writer role starts on an up-to-date schema).
         public var migrate: Bool
+        /// `database.statement-timeout-ms`: `statement_timeout` of every session (0 = none).
+        /// Default 600000 (bulk COPY and rescoring chunks fit).
+        public var statementTimeoutMilliseconds: Int = PostgresConfiguration.defaultStatementTimeoutMilliseconds
+        /// `database.lock-timeout-ms`: `lock_timeout` of every session (0 = none). Default 30000.
+        public var lockTimeoutMilliseconds: Int = PostgresConfiguration.defaultLockTimeoutMilliseconds
+
+        /// The store's connection settings (`applicationName` as shown in `pg_stat_activity`).
+        public func postgres(applicationName: String) -> PostgresConfiguration {
+            PostgresConfiguration(url: url, schema: schema, password: password, applicationName: applicationName,
+                                  statementTimeoutMilliseconds: statementTimeoutMilliseconds,
+                                  lockTimeoutMilliseconds: lockTimeoutMilliseconds)
+        }
     }
 
     /// The ingest pipeline.
@@ -183,6 +198,7 @@ public struct DaemonConfiguration: Sendable {
         "kafka.session-timeout-ms", "kafka.heartbeat-interval-ms",
     ] + KafkaClientSettings.keys + [
         "database.url", "database.schema", "database.password", "database.max-connections", "database.migrate",
+        "database.statement-timeout-ms", "database.lock-timeout-ms",
         "ingest.batch-size", "ingest.batch-timeout-ms", "ingest.max-buffered", "ingest.max-in-flight", "ingest.source",
         "ingest.data-roots", "ingest.max-file-bytes", "ingest.max-inflated-bytes", "ingest.missing-grace-seconds",
         "ingest.retry-max-attempts", "ingest.retry-topic",
@@ -220,7 +236,13 @@ public struct DaemonConfiguration: Sendable {
             url: url, schema: config.string("database.schema").flatMap { $0.isEmpty ? nil : $0 },
             password: config.string("database.password"),
             maxConnections: try config.int("database.max-connections", default: 4, in: 1...64),
-            migrate: migrate == "true")
+            migrate: migrate == "true",
+            statementTimeoutMilliseconds: try config.int("database.statement-timeout-ms",
+                                                         default: PostgresConfiguration.defaultStatementTimeoutMilliseconds,
+                                                         in: 0...86_400_000),
+            lockTimeoutMilliseconds: try config.int("database.lock-timeout-ms",
+                                                    default: PostgresConfiguration.defaultLockTimeoutMilliseconds,
+                                                    in: 0...86_400_000))
         ingest = Ingest(
             batchSize: try config.int("ingest.batch-size", default: 512, in: 1...100_000),
             batchTimeoutMilliseconds: try config.int("ingest.batch-timeout-ms", default: 200, in: 1...600_000),

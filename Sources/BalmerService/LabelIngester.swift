@@ -9,10 +9,17 @@ import Synchronization
 /// Consumes `balmer.labels` in one consumer group shared by every instance and stores each answer
 /// idempotently (``PostgresStore/recordOracleAnswer(_:)``), with its partition and offset: the
 /// answer balmerd received last stands, whatever the client's clock said. Malformed events,
-/// unknown tasks, spectrum mismatches and answers the roster (`loop.labellers`) refuses (unknown
+/// unknown tasks, spectrum mismatches, answers the roster (`loop.labellers`) refuses (unknown
 /// labellers; with keys listed also unsigned answers and bad signatures, see ``LabellerRoster``)
-/// go to `rejects` and the dead-letter topic. Offsets are committed only after
-/// the batch is in PostgreSQL. consumed = stored + corrected + unchanged + rejected.
+/// and answers PostgreSQL refuses for good (a permanent error, see ``PostgresError/isTransient``)
+/// go to `rejects` and the dead-letter topic.
+///
+/// Exactly once: a message's offset is committed only after its answer (or its reject) is durable
+/// in PostgreSQL. Transient store errors are retried with backoff until a stop is requested; a
+/// stop during an outage commits, per partition, only the offsets of the messages handled before
+/// the first one not stored, and leaves the rest to be redelivered to the next consumer
+/// (storing an answer is idempotent). consumed = stored + corrected + unchanged + rejected, where
+/// consumed counts the messages whose outcome is durable.
 public final class LabelIngester: Sendable {
     /// Running totals since start.
     public struct Totals: Sendable, Equatable {
@@ -31,10 +38,13 @@ public final class LabelIngester: Sendable {
     let logger: Logger
     private let totalsState = Mutex(Totals())
     private let stopRequested = Atomic<Bool>(false)
+    /// Where the ingester reports its turns and failed writes (`/healthz`, the watchdog).
+    let health: ComponentHealth?
 
     public init(store: PostgresStore, consumer: KafkaConsumer, producer: KafkaProducer, deadLetterTopic: String,
-                roster: LabellerRoster, logger: Logger) {
+                roster: LabellerRoster, health: ComponentHealth? = nil, logger: Logger) {
         self.store = store
+        self.health = health
         self.roster = roster
         self.consumer = consumer
         self.producer = producer
@@ -49,13 +59,11 @@ public final class LabelIngester: Sendable {
     /// Polls, stores and commits until ``requestStop()``.
     public func run() async {
         while !stopRequested.load(ordering: .relaxed) {
+            health?.beat(.labels)
             let messages = await consumer.poll(max: 256, timeout: .milliseconds(300))
             guard !messages.isEmpty else { continue }
-            var offsets: [KafkaPartition: Int64] = [:]
-            for message in messages {
-                await handle(message)
-                offsets[message.topicPartition] = max(offsets[message.topicPartition] ?? -1, message.offset)
-            }
+            let offsets = await handleInOrder(messages)
+            guard !offsets.isEmpty else { continue }
             do {
                 try await consumer.commit(offsets: offsets)
             } catch {
@@ -65,9 +73,28 @@ public final class LabelIngester: Sendable {
         await consumer.close()
     }
 
-    /// Stores one message, retrying the database until it answers (or a stop is requested).
-    func handle(_ message: KafkaMessage) async {
-        totalsState.withLock { $0.consumed += 1 }
+    /// Handles `messages` in order and returns the offsets to commit: per partition, the last
+    /// message of the prefix whose outcome is durable. Handling ends at the first message left
+    /// unstored (a stop during an outage); it and every later message stay uncommitted.
+    func handleInOrder(_ messages: [KafkaMessage]) async -> [KafkaPartition: Int64] {
+        var offsets: [KafkaPartition: Int64] = [:]
+        for (index, message) in messages.enumerated() {
+            guard await handle(message) else {
+                logger.notice("stopping with answers not stored; they stay uncommitted and are redelivered", metadata: [
+                    "unstored": "\(messages.count - index)", "committing": "\(offsets.count) partitions",
+                ])
+                break
+            }
+            offsets[message.topicPartition] = max(offsets[message.topicPartition] ?? -1, message.offset)
+        }
+        return offsets
+    }
+
+    /// Stores one message (an answer, or a reject when it is refused), retrying transient database
+    /// errors until they pass or a stop is requested.
+    /// - Returns: whether the outcome is durable (`false` only when stopping during an outage).
+    func handle(_ message: KafkaMessage) async -> Bool {
+        // Step 1: decode and check the event (class, labeller roster); refusals become rejects.
         let answer: OracleAnswer
         do {
             let event = try message.decode(LabelEvent.self)
@@ -84,36 +111,67 @@ public final class LabelIngester: Sendable {
         } catch {
             return await refuse(message, code: error.code, reason: "\(error)")
         }
+        // Step 2: store the answer.
+        return await record(answer, of: message)
+    }
+
+    /// Records `answer` idempotently; a refusal by the store (unknown task, mismatch, a permanent
+    /// database error) becomes a reject.
+    private func record(_ answer: OracleAnswer, of message: KafkaMessage) async -> Bool {
         var delay = 0.2
         while true {
             do {
                 let outcome = try await store.recordOracleAnswer(answer)
                 switch outcome {
-                case .stored: totalsState.withLock { $0.stored += 1 }
+                case .stored: totalsState.withLock { $0.consumed += 1; $0.stored += 1 }
                 case .corrected:
-                    totalsState.withLock { $0.corrected += 1 }
+                    totalsState.withLock { $0.consumed += 1; $0.corrected += 1 }
                     logger.info("label corrected", metadata: ["task": "\(answer.taskID)", "labeller": "\(answer.labeller)", "label": "\(answer.label.rawValue)"])
-                case .unchanged: totalsState.withLock { $0.unchanged += 1 }
+                case .unchanged: totalsState.withLock { $0.consumed += 1; $0.unchanged += 1 }
                 case .refused(let code, let reason): return await refuse(message, code: code, reason: reason)
                 }
-                return
+                health?.succeeded(.labels)
+                return true
+            } catch let error as PostgresError where error.errorClass == .permanent {
+                // A systemic error (a missing grant, a read-only server) is retried instead: it
+                // would refuse every answer alike, and an operator can fix it.
+                return await refuse(message, code: "store-refused", reason: "\(error)")
             } catch {
-                if stopRequested.load(ordering: .relaxed) { return }
-                logger.error("storing a label failed; retrying", metadata: ["error": "\(error)", "delay.s": "\(delay)"])
-                try? await Task.sleep(for: .seconds(delay))
-                delay = min(5, delay * 2)
+                guard await backOff(&delay, after: error, doing: "storing a label") else { return false }
             }
         }
     }
 
-    private func refuse(_ message: KafkaMessage, code: String, reason: String) async {
-        totalsState.withLock { $0.rejected += 1 }
+    /// Logs `error`, sleeps `delay` seconds and doubles it (up to 5 s); `false` when a stop is requested.
+    private func backOff(_ delay: inout Double, after error: any Error, doing what: String) async -> Bool {
+        health?.failed(.labels, reason: "\(what) failed: \(error)")
+        if stopRequested.load(ordering: .relaxed) { return false }
+        logger.error("\(what) failed; retrying", metadata: ["error": "\(error)", "delay.s": "\(delay)"])
+        try? await Task.sleep(for: .seconds(delay))
+        delay = min(5, delay * 2)
+        return !stopRequested.load(ordering: .relaxed)
+    }
+
+    /// Records a refused message in `rejects` (retrying every error until it is durable or a stop
+    /// is requested), then sends it to the dead-letter topic.
+    /// - Returns: whether the reject is durable.
+    private func refuse(_ message: KafkaMessage, code: String, reason: String) async -> Bool {
         logger.warning("label refused", metadata: ["code": "\(code)", "reason": "\(reason)", "key": "\(message.keyString ?? "")"])
+        var delay = 0.2
+        while true {
+            do {
+                try await store.recordRejects([RejectRecord(message: message, reason: code)])
+                break
+            } catch {
+                guard await backOff(&delay, after: error, doing: "recording a refused label") else { return false }
+            }
+        }
+        totalsState.withLock { $0.consumed += 1; $0.rejected += 1 }
         do {
-            try await store.recordRejects([RejectRecord(message: message, reason: code)])
             _ = try await producer.send(DeadLetterEvent(message: message, code: code, reason: reason), topic: deadLetterTopic)
         } catch {
-            logger.error("could not record a refused label", metadata: ["error": "\(error)"])
+            logger.error("could not send a refused label to the dead-letter topic (it is in rejects)", metadata: ["error": "\(error)"])
         }
+        return true
     }
 }

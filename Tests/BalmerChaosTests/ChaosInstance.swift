@@ -10,8 +10,9 @@ final class ChaosInstance: Sendable {
 
     /// The loop's settings of the stream rows: on, as in production, selecting from what arrives
     /// (no labeller answers there, so it asks and waits; the campaign row runs a whole campaign).
+    /// Missing files are retried for 1 s, then rejected as `missing`.
     static let streamLoopOptions = ["--loop.enabled", "true", "--loop.settle-seconds", "2", "--loop.interval-ms", "500",
-                                    "--loop.max-per-plate", "0"]
+                                    "--loop.max-per-plate", "0", "--ingest.missing-grace-seconds", "1"]
 
     /// Starts `balmerd` as the writer role (``DaemonProcess``), its metrics on a port of its own.
     /// `environment` overrides the daemon's (e.g. a `BALMER_DATABASE_URL` through a proxy).

@@ -14,6 +14,10 @@ final class ChaosScenario {
     let model: String
     private var instances: [ChaosInstance] = []
     private var next = 0
+    /// Instance b's way to PostgreSQL in the network-cut row.
+    private var proxy: TCPProxy?
+    /// What the row injected and checked, in words (printed under the table).
+    private(set) var notes: [String] = []
 
     init(fault: ChaosFault, settings: ChaosSettings, files: [String], directory: String, model: String) {
         self.fault = fault
@@ -55,13 +59,21 @@ final class ChaosScenario {
         await producer?.shutdown(timeout: .seconds(5))
         cluster?.shutdown()
         await store?.pool.close()
+        proxy?.shutdown()
         try? await DaemonHarness.dropSchema(schema)
         outcome.seconds = (ContinuousClock.now - started).seconds
         return outcome
     }
 
     private func start(brokers: String, schema: String, logs: String, _ name: String) async throws -> ChaosInstance {
-        let instance = try ChaosInstance(name: name, brokers: brokers, schema: schema, model: model, logDirectory: logs)
+        // The stream's files are under `directory` (the data root); late files get a grace that
+        // outlasts their delay, every other row retries a missing file for 1 s only.
+        var extra = ChaosInstance.streamLoopOptions + ["--ingest.data-roots", directory]
+        if fault == .lateFiles { extra += ["--ingest.missing-grace-seconds", "60"] }
+        var environment: [String: String] = [:]
+        if name.hasPrefix("b"), let proxy { environment["BALMER_DATABASE_URL"] = try ChaosCampaign.proxiedWriterURL(proxy) }
+        let instance = try await ChaosInstance(name: name, brokers: brokers, schema: schema, model: model, logDirectory: logs,
+                                               extra: extra, environment: environment)
         instances.append(instance)
         let up = try await DaemonHarness.eventually(timeout: .seconds(60)) {
             instance.daemon.log.contains("ingest started") || !instance.isRunning
@@ -75,8 +87,28 @@ final class ChaosScenario {
     private func execute(_ outcome: inout ChaosOutcome, cluster: MockCluster, producer: KafkaProducer, store: PostgresStore,
                          schema: String, logs: String) async throws {
         let index = ChaosFault.allCases.firstIndex(of: fault)!
-        let stream = try ChaosStream(prefix: "s\(index)", count: settings.events(for: fault), files: files,
-                                     missingDirectory: directory, duplicates: fault.duplicatesEvents, seed: UInt64(index + 1))
+        let count = settings.events(for: fault)
+        var additions = ChaosStream.Additions()
+        var lateFiles: [String] = []
+        switch fault {
+        case .poisonStorm:
+            additions = try ChaosPoison.storm(prefix: "s\(index)", rounds: max(1, count / 400), directory: directory, goodFile: files[0])
+            notes.append("\(fault.rawValue): injected \(additions.messages.count) hostile events (every class of the reliability table) among \(count); checked each rejected under its printable key, the decomposed ids stored as NFC")
+        case .lateFiles:
+            let late = try ChaosPoison.late(prefix: "s\(index)", count: max(4, count / 100), directory: directory)
+            additions = late.additions
+            lateFiles = late.paths
+            notes.append("\(fault.rawValue): injected \(late.paths.count) events for files copied in 6 s after publishing and as many FIFOs; checked the late ones stored, the FIFOs rejected")
+        case .networkCut:
+            proxy = try TCPProxy(targetPort: try ChaosCampaign.databasePort())
+            notes.append("\(fault.rawValue): instance b reaches PostgreSQL through a proxy; black hole for 8 s, restored; a second 3 s cut ended by resetting every connection; checked nothing lost or doubled")
+        default:
+            break
+        }
+        // The loop is on: it publishes tasks (and would announce models).
+        for topic in [BalmerTopic.tasks, BalmerTopic.labels, BalmerTopic.models] { try cluster.createTopic(topic, partitions: 1) }
+        let stream = try ChaosStream(prefix: "s\(index)", count: count, files: files, missingDirectory: directory,
+                                     duplicates: fault.duplicatesEvents, seed: UInt64(index + 1), additions: additions)
         outcome.published = stream.messages.count
         outcome.unique = stream.storedIDs.count + stream.rejectedKeys.count
         let target = stream.storedIDs.count
@@ -144,7 +176,24 @@ final class ChaosScenario {
                 if status != 0 {
                     outcome.problems.append("SIGTERM of b mid-batch: exit \(status.map(String.init) ?? "none within 45 s"):\n\(b.logTail())")
                 }
-            case .duplicates, .mixed:
+            case .poisonStorm:
+                break
+            case .lateFiles:
+                try await Task.sleep(for: .seconds(6))
+                for path in lateFiles {
+                    try FileManager.default.copyItem(atPath: files[path.count % files.count], toPath: path)
+                }
+            case .networkCut:
+                guard let proxy else { break }
+                proxy.cut()
+                try await Task.sleep(for: .seconds(8))
+                proxy.restore()
+                try await Task.sleep(for: .seconds(2))
+                proxy.cut()
+                try await Task.sleep(for: .seconds(3))
+                proxy.reset()
+                proxy.restore()
+            case .duplicates, .mixed, .campaign:
                 break
             }
             // Deliveries are awaited with a bound, so a stuck publisher fails the scenario instead of hanging it.

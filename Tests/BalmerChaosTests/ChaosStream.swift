@@ -9,8 +9,27 @@ import Foundation
 /// so on another partition and possibly another instance) and all messages are shuffled.
 struct ChaosStream: Sendable {
     struct Message: Sendable {
-        var key: String
+        var key: [UInt8]
         var value: [UInt8]
+
+        init(key: String, value: [UInt8]) {
+            self.key = Array(key.utf8)
+            self.value = value
+        }
+
+        init(rawKey: [UInt8], value: [UInt8]) {
+            key = rawKey
+            self.value = value
+        }
+    }
+
+    /// Messages mixed into a stream, with what must come of them.
+    struct Additions: Sendable {
+        var messages: [Message] = []
+        /// Spectrum ids among them that must be stored.
+        var stored: Set<String> = []
+        /// `rejects.key` values among them that must be rejected.
+        var rejected: Set<String> = []
     }
 
     /// In publish order.
@@ -20,7 +39,9 @@ struct ChaosStream: Sendable {
     /// Reject keys (spectrum id, or the message key of the malformed one) that must be rejected.
     let rejectedKeys: Set<String>
 
-    init(prefix: String, count: Int, files: [String], missingDirectory: String, duplicates: Bool, seed: UInt64) throws {
+    /// `additions` are spread evenly through the stream (before any shuffle).
+    init(prefix: String, count: Int, files: [String], missingDirectory: String, duplicates: Bool, seed: UInt64,
+         additions: Additions = Additions()) throws {
         var messages: [Message] = []
         var stored = Set<String>()
         var rejected = Set<String>()
@@ -40,6 +61,11 @@ struct ChaosStream: Sendable {
         let malformed = "\(prefix)-malformed"
         messages.append(Message(key: malformed, value: Array("{\"schema\":1,\"spectrum_id\":".utf8)))
         rejected.insert(malformed)
+        for (i, message) in additions.messages.enumerated().reversed() {
+            messages.insert(message, at: (i + 1) * messages.count / (additions.messages.count + 1))
+        }
+        stored.formUnion(additions.stored)
+        rejected.formUnion(additions.rejected)
         if duplicates { messages.shuffle(using: &random) }
         self.messages = messages
         storedIDs = stored

@@ -89,7 +89,43 @@ public enum DaemonHarness {
         }
     }
 
-    /// A store on the test schema (migrated by the daemon or here).
+    /// The least-privilege role every daemon, campaign and chaos test connects as (created LOGIN by
+    /// ``RoleGrant`` and granted on each test schema by ``prepare(schema:)``), and its read-only peer.
+    public static let writerRole = "balmer_writer_test"
+    public static let readerRole = "balmer_reader_test"
+
+    /// The cluster's URL with `role` as the user (no password: ops/lib/pg.sh's cluster trusts loopback).
+    public static func databaseURL(role: String) throws -> String {
+        guard var components = URLComponents(string: try databaseURL()) else {
+            throw ConfigError("BALMER_DATABASE_URL is not a postgresql:// URL")
+        }
+        components.user = role
+        components.password = nil
+        guard let url = components.string else { throw ConfigError("cannot build the \(role) URL") }
+        return url
+    }
+
+    /// The writer's URL (``writerRole``).
+    public static func writerURL() throws -> String { try databaseURL(role: writerRole) }
+
+    /// The runbook's order as the superuser of BALMER_DATABASE_URL: `balmer db migrate`, then
+    /// `balmer db grant` (``writerRole``, ``readerRole``) on `schema`. Idempotent. Concurrent grants
+    /// (other tests' schemas) may collide on the shared roles and the database ACL: retried.
+    public static func prepare(schema: String) async throws {
+        let c = try await PostgresConnection.connect(PostgresConfiguration(url: try databaseURL(), schema: schema), logger: logger)
+        try await Migrator(logger: logger).migrate(c)
+        var attempt = 0
+        while true {
+            do {
+                return try await RoleGrant(writer: writerRole, reader: readerRole).apply(c)
+            } catch let error as PostgresError where attempt < 5 && error.kind == .statement {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100 * attempt))
+            }
+        }
+    }
+
+    /// A store on the test schema as the superuser (seeding, inspecting; migrated by ``prepare(schema:)`` or here).
     public static func store(schema: String) throws -> PostgresStore {
         PostgresStore(configuration: PostgresConfiguration(url: try databaseURL(), schema: schema), maxConnections: 2, logger: logger)
     }
@@ -138,8 +174,13 @@ public final class DaemonProcess: Sendable {
     public let process: Process
     public let logPath: String
 
+    /// Starts `balmerd` as ``DaemonHarness/writerRole`` with its default `database.migrate=true`,
+    /// after migrating and granting `schema` as the superuser (``DaemonHarness/prepare(schema:)``)
+    /// unless `prepareSchema` is false (then the writer meets the schema as it is).
     public init(brokers: String, schema: String, group: String = "balmerd-test", model: String?, logDirectory: String,
-         name: String, extra: [String] = [], environment extraEnvironment: [String: String] = [:]) throws {
+         name: String, extra: [String] = [], environment extraEnvironment: [String: String] = [:],
+         prepareSchema: Bool = true) async throws {
+        if prepareSchema { try await DaemonHarness.prepare(schema: schema) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProducts.path(of: "balmerd"))
         var arguments = [
@@ -152,7 +193,7 @@ public final class DaemonProcess: Sendable {
         if let model { arguments += ["--model.file", model] }
         process.arguments = arguments + extra
         var environment = ProcessInfo.processInfo.environment
-        environment["BALMER_DATABASE_URL"] = try DaemonHarness.databaseURL()
+        environment["BALMER_DATABASE_URL"] = try DaemonHarness.writerURL()
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment.merge(extraEnvironment) { $1 }
         process.environment = environment

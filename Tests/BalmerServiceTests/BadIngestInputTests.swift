@@ -135,7 +135,7 @@ import Testing
         try await DaemonHarness.publish(Array(good.dropFirst(6)), release: "DR9", producer: producer)
         let storedExpected = good.count + hostile.count
 
-        let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "bad",
+        let daemon = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "bad",
                                        extra: ["--loop.enabled", "false", "--ingest.missing-grace-seconds", "2"])
         defer { daemon.kill9() }
         let store = try DaemonHarness.store(schema: schema)

@@ -82,8 +82,8 @@ struct CampaignHarness {
                                poolPaths: poolPaths)
     }
 
-    func daemon(_ name: String, extra: [String] = []) throws -> DaemonProcess {
-        try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: nil, logDirectory: directory,
+    func daemon(_ name: String, extra: [String] = []) async throws -> DaemonProcess {
+        try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: nil, logDirectory: directory,
                           name: name, extra: Self.loopOptions + extra)
     }
 

@@ -14,7 +14,7 @@ import Testing
     @Test func smallCampaignRunsToTheEnd() async throws {
         let h = try await CampaignHarness.make()
         defer { Task { await h.cleanUp() } }
-        let daemon = try h.daemon("campaign")
+        let daemon = try await h.daemon("campaign")
         defer { daemon.kill9() }
         let labeller = try SimulatedLabeller(harness: h)
         try await h.publishRelease()
@@ -92,8 +92,8 @@ import Testing
         // below also on a machine three times slower than a developer's (an epoch took 8 s in CI).
         let extra = ["--loop.gate-margin", "-1", "--loop.max-epochs", "6", "--loop.patience", "6", "--loop.holdout-fraction", "0.2",
                      "--loop.labellers", "oracle,ana"]
-        var a = try h.daemon("a", extra: extra)
-        let b = try h.daemon("b", extra: extra)
+        var a = try await h.daemon("a", extra: extra)
+        let b = try await h.daemon("b", extra: extra)
         defer { a.kill9(); b.kill9() }
         // The labeller answers every task twice (a redelivery) and corrects its first answer.
         let corrected = Mutex<String?>(nil)
@@ -169,7 +169,7 @@ import Testing
         #expect(stored == h.truth[URL(fileURLWithPath: spectrum.location).lastPathComponent]?.rawValue)
 
         // A restarted instance rejoins; promotion and rollback reach every instance without restart.
-        a = try h.daemon("a2", extra: extra)
+        a = try await h.daemon("a2", extra: extra)
         let file = try CNNModel(architecture: .paper(), seed: 99, info: ModelInfo(classNames: ["single", "double", "other"]))
         let v = try await h.store.registerTrainedModel(
             parent: 1, createdAt: Date(), trainingCounts: [:], metricsJSON: "{}", sha256: file.sha256,

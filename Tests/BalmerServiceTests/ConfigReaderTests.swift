@@ -1,4 +1,5 @@
 import BalmerService
+import BalmerStore
 import BalmerTestSupport
 import Foundation
 import Testing
@@ -41,6 +42,24 @@ import Testing
         let config = try DaemonConfiguration(config: reader)
         #expect(config.loop.batchSize == 100 && config.loop.retrainAfter == 100 && config.loop.precisionSample == 30)
         #expect(config.loop.threshold == 0.8 && config.loop.times == 3 && config.loop.enabled)
+    }
+
+    /// The session timeouts: defaults, overrides, and out-of-range values refused.
+    @Test func databaseTimeouts() throws {
+        let defaults = try DaemonConfiguration(config: ConfigReader(commandLine: ["database.url": "postgresql://x"]))
+        let postgres = defaults.database.postgres(applicationName: "balmerd")
+        #expect(postgres.statementTimeoutMilliseconds == 600_000)
+        #expect(postgres.lockTimeoutMilliseconds == 30_000)
+        #expect(postgres.idleInTransactionTimeoutMilliseconds == 300_000)
+        #expect(postgres.applicationName == "balmerd")
+        let set = try DaemonConfiguration(config: ConfigReader(commandLine: [
+            "database.url": "postgresql://x", "database.statement-timeout-ms": "0", "database.lock-timeout-ms": "1500",
+        ]))
+        #expect(set.database.postgres(applicationName: "balmerd").statementTimeoutMilliseconds == 0)
+        #expect(set.database.postgres(applicationName: "balmerd").lockTimeoutMilliseconds == 1500)
+        #expect(throws: ConfigReader.Error.self) {
+            try DaemonConfiguration(config: ConfigReader(commandLine: ["database.url": "x", "database.lock-timeout-ms": "-1"]))
+        }
     }
 
     @Test func badValuesAreRefused() throws {

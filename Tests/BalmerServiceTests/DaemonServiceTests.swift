@@ -20,8 +20,9 @@ import Testing
         defer { notify.close() }
         let capture = LogCapture()
         let logger = capture.logger("balmerd")
+        try await DaemonHarness.prepare(schema: schema)
         let reader = try ConfigReader(
-            arguments: ["--database.url", try DaemonHarness.databaseURL(), "--database.schema", schema, "--model.file", model,
+            arguments: ["--database.url", try DaemonHarness.writerURL(), "--database.schema", schema, "--model.file", model,
                         "--kafka.brokers", cluster.bootstrapServers, "--http.port", "0", "--shutdown.timeout-seconds", "45"],
             environment: [:])
         let configuration = try DaemonConfiguration(config: reader)

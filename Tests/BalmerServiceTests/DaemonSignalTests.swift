@@ -38,7 +38,7 @@ import Testing
             try #"{"log": {"level": "\#(level)"}, "http": {"port": 0}}"#.write(toFile: configFile, atomically: true, encoding: .utf8)
         }
         try setLevel("debug")
-        let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "hup",
+        let daemon = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "hup",
                                        extra: ["--config", configFile])
         defer { daemon.kill9() }
 
@@ -101,7 +101,7 @@ import Testing
         let notify = try NotifyListener(directory: dir)
         defer { notify.close() }
 
-        let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "int",
+        let daemon = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "int",
                                        extra: ["--ingest.batch-size", "16"], environment: ["NOTIFY_SOCKET": notify.path])
         defer { daemon.kill9() }
         let started = try await DaemonHarness.eventually(timeout: .seconds(60)) {

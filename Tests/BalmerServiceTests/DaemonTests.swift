@@ -34,7 +34,7 @@ import Testing
         // The missing file is retried (re-published to the retry topic) for 2 s, then rejected.
         try #"{"log": {"level": "debug"}, "http": {"port": \#(port)}, "ingest": {"missing-grace-seconds": 2}}"#
             .write(toFile: configFile, atomically: true, encoding: .utf8)
-        let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "a",
+        let daemon = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "a",
                                        extra: ["--config", configFile],
                                        environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         defer { daemon.kill9() }
@@ -109,7 +109,7 @@ import Testing
         let store = try DaemonHarness.store(schema: schema)
         defer { Task { [store] in await store.pool.close(); try? await DaemonHarness.dropSchema(schema) } }
 
-        let first = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "first",
+        let first = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "first",
                                       extra: ["--ingest.batch-size", "32"])
         defer { first.kill9() }
         let started = try await DaemonHarness.eventually(timeout: .seconds(60)) {
@@ -124,7 +124,7 @@ import Testing
         #expect(storedBefore < count, "the release finished before SIGTERM; nothing was tested")
         #expect(first.finalConsumed == storedBefore)
 
-        let second = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: nil, logDirectory: dir, name: "second")
+        let second = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: nil, logDirectory: dir, name: "second")
         defer { second.kill9() }
         let finished = try await DaemonHarness.eventually(timeout: .seconds(90)) {
             ((try? await DaemonHarness.count(store, "SELECT count(*) FROM spectra")) ?? 0) >= count || !second.process.isRunning
@@ -154,11 +154,11 @@ import Testing
         func stored() async -> Int { (try? await DaemonHarness.count(store, "SELECT count(*) FROM spectra")) ?? 0 }
 
         try await DaemonHarness.publish(Array(paths[0..<200]), release: "DR9", producer: producer)
-        let a = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "a",
+        let a = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "a",
                                   extra: ["--ingest.batch-size", "16"])
         defer { a.kill9() }
         #expect(try await DaemonHarness.eventually(timeout: .seconds(60)) { await stored() >= 100 || !a.process.isRunning })
-        let b = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "b",
+        let b = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "b",
                                   extra: ["--ingest.batch-size", "16"])
         defer { b.kill9() }
         // B has joined once the group rebalanced (A logs a second assignment).

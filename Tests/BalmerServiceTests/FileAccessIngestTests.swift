@@ -119,7 +119,7 @@ import Testing
         let cluster = try DaemonHarness.cluster()
         let producer = try DaemonHarness.producer(cluster)
         let schema = DaemonHarness.unique("balmerd_files")
-        let daemon = try DaemonProcess(
+        let daemon = try await DaemonProcess(
             brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "files",
             extra: ["--loop.enabled", "false", "--ingest.data-roots", root] + Self.capOptions)
         defer { daemon.kill9() }
@@ -166,7 +166,7 @@ import Testing
         let producer = try DaemonHarness.producer(cluster)
         let schema = DaemonHarness.unique("balmerd_late")
         // No data roots: balmerd warns and accepts any path.
-        let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir,
+        let daemon = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir,
                                        name: "late", extra: ["--loop.enabled", "false"])
         defer { daemon.kill9() }
         let store = try DaemonHarness.store(schema: schema)
@@ -213,7 +213,7 @@ import Testing
         let cluster = try DaemonHarness.cluster()
         let producer = try DaemonHarness.producer(cluster)
         let schema = DaemonHarness.unique("balmerd_missing")
-        let daemon = try DaemonProcess(
+        let daemon = try await DaemonProcess(
             brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "missing",
             extra: ["--loop.enabled", "false", "--ingest.data-roots", dir, "--ingest.missing-grace-seconds", "3"])
         defer { daemon.kill9() }
@@ -252,7 +252,7 @@ import Testing
         let cluster = try DaemonHarness.cluster()
         let producer = try DaemonHarness.producer(cluster)
         let schema = DaemonHarness.unique("balmerd_stuck")
-        let daemon = try DaemonProcess(
+        let daemon = try await DaemonProcess(
             brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "stuck",
             extra: ["--loop.enabled", "false", "--shutdown.timeout-seconds", "3", "--database.max-connections", "1"])
         defer { daemon.kill9() }

@@ -70,7 +70,7 @@ import Testing
         let model = try DaemonHarness.writeModel(to: dir)
         let cluster = try DaemonHarness.cluster()
         let producer = try DaemonHarness.producer(cluster)
-        let daemon = try DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "poison",
+        let daemon = try await DaemonProcess(brokers: cluster.bootstrapServers, schema: schema, model: model, logDirectory: dir, name: "poison",
                                        extra: ["--loop.enabled", "false"])
         defer { daemon.kill9() }
         let store = try DaemonHarness.store(schema: schema)

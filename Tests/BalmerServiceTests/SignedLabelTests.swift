@@ -50,7 +50,7 @@ import Testing
                                     (BalmerTopic.models, 1), (BalmerTopic.deadLetter, 1)] {
             try cluster.createTopic(topic, partitions: partitions)
         }
-        let daemon = try DaemonProcess(
+        let daemon = try await DaemonProcess(
             brokers: cluster.bootstrapServers, schema: schema, model: DaemonHarness.writeModel(to: directory), logDirectory: directory,
             name: "signed", extra: ["--loop.labellers", roster, "--loop.settle-seconds", "86400", "--loop.interval-ms", "300"])
         defer { daemon.kill9() }

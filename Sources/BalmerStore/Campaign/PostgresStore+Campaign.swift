@@ -14,10 +14,10 @@ extension PostgresStore {
         }
     }
 
-    /// Records convergence at `iteration` (first call wins).
-    public func markConverged(iteration: Int) async throws {
+    /// Records convergence at `iteration` (first call wins); with a `fence`, only while that leader leads.
+    public func markConverged(iteration: Int, fence: LeaderFence? = nil) async throws {
         _ = try await campaign()
-        try await pool.withConnection(retries: 1) { c in
+        try await fencedWrite(fence) { c in
             try await c.query("""
                 UPDATE campaign SET converged_at = coalesce(converged_at, now()),
                                     converged_iteration = coalesce(converged_iteration, $1)
@@ -25,10 +25,11 @@ extension PostgresStore {
         }
     }
 
-    /// Records the final model; `finished` once its rescoring completed.
-    public func setFinalModel(_ version: Int, finished: Bool) async throws {
+    /// Records the final model; `finished` once its rescoring completed. With a `fence`, only while
+    /// that leader leads.
+    public func setFinalModel(_ version: Int, finished: Bool, fence: LeaderFence? = nil) async throws {
         _ = try await campaign()
-        try await pool.withConnection(retries: 1) { c in
+        try await fencedWrite(fence) { c in
             try await c.query("""
                 UPDATE campaign SET final_model = $1,
                     finished_at = CASE WHEN $2 THEN coalesce(finished_at, now()) ELSE NULL END
@@ -90,9 +91,11 @@ extension PostgresStore {
 
     /// Makes `version` the active model (the previous one retires), records why, and clears its
     /// rescoring mark so the pool is (re)scored with it.
-    public func promoteModel(version: Int, decision: String) async throws {
-        try await activateModel(version: version)
-        try await pool.withConnection(retries: 1) { c in
+    /// With a `fence`, only while that leader still holds its lock (checked in the same transaction).
+    public func promoteModel(version: Int, decision: String, fence: LeaderFence? = nil) async throws {
+        try await pool.transaction(retries: 1) { c in
+            if let fence { try await c.requireLeadership(fence) }
+            try await Self.activate(version: version, on: c)
             try await c.query(
                 "UPDATE models SET promoted_at = now(), decision = $2, rescored_at = NULL WHERE version = $1",
                 [Int32(version), decision])
@@ -174,8 +177,9 @@ extension PostgresStore {
 extension PostgresStore {
     /// Records the precision sample's counts and Clopper–Pearson bound of an iteration (the point
     /// estimate and t bound go through ``saveIteration(_:)``).
-    public func savePrecisionCounts(iteration: Int, correct: Int, clopperPearsonLower: Double) async throws {
-        try await pool.withConnection(retries: 1) { c in
+    public func savePrecisionCounts(iteration: Int, correct: Int, clopperPearsonLower: Double,
+                                    fence: LeaderFence? = nil) async throws {
+        try await fencedWrite(fence) { c in
             try await c.query(
                 "UPDATE iterations SET precision_correct = $2, precision_cp_lower = $3 WHERE iteration = $1",
                 [Int32(iteration), Int32(correct), clopperPearsonLower])

@@ -228,9 +228,9 @@ extension PostgresStore {
     }
 
     /// Records that the tasks' delivery to the topic was confirmed.
-    public func markTasksPublished(_ ids: [String]) async throws {
+    public func markTasksPublished(_ ids: [String], fence: LeaderFence? = nil) async throws {
         guard !ids.isEmpty else { return }
-        try await pool.withConnection(retries: 1) { c in
+        try await fencedWrite(fence) { c in
             try await c.query("UPDATE tasks SET published_at = now() WHERE id = ANY ($1) AND published_at IS NULL",
                               [PostgresValue.textArray(ids)])
         }

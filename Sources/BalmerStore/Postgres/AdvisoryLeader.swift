@@ -49,6 +49,13 @@ public actor AdvisoryLeader {
         return true
     }
 
+    /// The fence for leader-only writes while this instance believes it leads (`nil` otherwise):
+    /// the lock key and the backend pid of the session that acquired it.
+    public func fence() -> LeaderFence? {
+        guard held, let c = connection, !c.isBroken else { return nil }
+        return LeaderFence(key: key, backendPID: c.backendPID)
+    }
+
     /// Gives up leadership and closes the connection.
     public func resign() async {
         if held, let c = connection, !c.isBroken { _ = try? await c.advisoryUnlock(key) }

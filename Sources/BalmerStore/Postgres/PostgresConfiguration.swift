@@ -7,6 +7,12 @@ import Foundation
 /// - `schema`: when set, every connection's `search_path` is this schema alone (tests use a
 ///   unique schema per run); default `nil` = the server's default (`public`).
 /// - `user`/`password`: override the URL's (the password is a secret: never logged or printed).
+/// - TCP keepalives (`keepalives=1`, `keepalives_idle=30`, `keepalives_interval=10`,
+///   `keepalives_count=3`) and `tcp_user_timeout=60000` are added unless the URL sets them, so
+///   a dead peer (and a dead leader's session with its advisory lock) is noticed in about a minute.
+/// - Session settings: `statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`
+///   (milliseconds, 0 = none, `nil` = the server's or role's setting). Timeouts surface as
+///   transient errors (57014, 55P03) that callers retry.
 public struct PostgresConfiguration: Sendable {
     public var url: String
     public var schema: String?
@@ -16,11 +22,28 @@ public struct PostgresConfiguration: Sendable {
     public var applicationName: String
     /// Seconds libpq waits for a connection. Default 10.
     public var connectTimeout: Int
+    /// `statement_timeout` in ms (`database.statement-timeout-ms`). Default 600,000 (10 min: bulk
+    /// COPY and rescoring chunks fit).
+    public var statementTimeoutMilliseconds: Int?
+    /// `lock_timeout` in ms (`database.lock-timeout-ms`). Default 30,000.
+    public var lockTimeoutMilliseconds: Int?
+    /// `idle_in_transaction_session_timeout` in ms. Default 300,000.
+    public var idleInTransactionTimeoutMilliseconds: Int?
+
+    public static let defaultStatementTimeoutMilliseconds = 600_000
+    public static let defaultLockTimeoutMilliseconds = 30_000
+    public static let defaultIdleInTransactionTimeoutMilliseconds = 300_000
 
     public init(
         url: String, schema: String? = nil, user: String? = nil, password: String? = nil,
-        applicationName: String = "balmer", connectTimeout: Int = 10
+        applicationName: String = "balmer", connectTimeout: Int = 10,
+        statementTimeoutMilliseconds: Int? = PostgresConfiguration.defaultStatementTimeoutMilliseconds,
+        lockTimeoutMilliseconds: Int? = PostgresConfiguration.defaultLockTimeoutMilliseconds,
+        idleInTransactionTimeoutMilliseconds: Int? = PostgresConfiguration.defaultIdleInTransactionTimeoutMilliseconds
     ) {
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+        self.idleInTransactionTimeoutMilliseconds = idleInTransactionTimeoutMilliseconds
         self.url = url
         self.schema = schema
         self.user = user
@@ -83,6 +106,33 @@ public struct PostgresConfiguration: Sendable {
         if let password { p.append(("password", password)) }
         p.append(("application_name", applicationName))
         p.append(("connect_timeout", String(connectTimeout)))
+        for (key, value) in Self.tcpDefaults where !urlSets(key) { p.append((key, value)) }
         return p
+    }
+
+    /// Keepalives and the TCP user timeout added unless the URL names them.
+    static let tcpDefaults: [(String, String)] = [
+        ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "60000"),
+    ]
+
+    /// Whether the URL (URI query or keyword string) sets the libpq parameter `key`.
+    func urlSets(_ key: String) -> Bool {
+        let separators = CharacterSet(charactersIn: "?& \t")
+        var search = url.startIndex..<url.endIndex
+        while let range = url.range(of: key + "=", range: search) {
+            if range.lowerBound == url.startIndex { return true }
+            let before = url[url.index(before: range.lowerBound)]
+            if before.unicodeScalars.allSatisfy({ separators.contains($0) }) { return true }
+            search = range.upperBound..<url.endIndex
+        }
+        return false
+    }
+
+    /// The session settings applied after connecting (name, value in ms).
+    var sessionSettings: [(String, String)] {
+        [("statement_timeout", statementTimeoutMilliseconds), ("lock_timeout", lockTimeoutMilliseconds),
+         ("idle_in_transaction_session_timeout", idleInTransactionTimeoutMilliseconds)]
+            .compactMap { name, value in value.map { (name, String(max(0, $0))) } }
     }
 }

@@ -60,6 +60,12 @@ public final class PostgresConnection: @unchecked Sendable {
         if let schema = configuration.schema {
             try await connection.query("SELECT set_config('search_path', $1, false)", [schema])
         }
+        let settings = configuration.sessionSettings
+        if !settings.isEmpty {
+            // Names are fixed here; values are integers, passed as parameters.
+            let calls = settings.indices.map { "set_config('\(settings[$0].0)', $\($0 + 1), false)" }
+            try await connection.query("SELECT " + calls.joined(separator: ", "), settings.map { $0.1 as any PostgresEncodable })
+        }
         logger.debug("postgres connected", metadata: ["backend": "\(connection.backendPID)"])
         return connection
     }

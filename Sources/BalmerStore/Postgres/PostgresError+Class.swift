@@ -47,6 +47,11 @@ extension PostgresError {
     /// The single SQLSTATEs (outside classes 08 and 53) that are transient.
     static let transientStates: Set<String> = ["40001", "40P01", "57P01", "57P02", "57P03", "55P03", "57014"]
 
+    /// SQLSTATE of `statement_timeout` (and of a cancel request).
+    public static let queryCanceled = "57014"
+    /// SQLSTATE of `lock_timeout`.
+    public static let lockNotAvailable = "55P03"
+
     /// The single SQLSTATEs (outside classes 42, 28 and 0A) that are systemic.
     static let systemicStates: Set<String> = ["25006", "3D000", "3F000"]
 }

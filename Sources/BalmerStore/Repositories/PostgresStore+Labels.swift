@@ -59,8 +59,14 @@ extension PostgresStore: LabelRepository, TaskRepository {
     // MARK: tasks
 
     public func upsertTasks(_ tasks: [TaskRecord]) async throws {
+        try await upsertTasks(tasks, fence: nil)
+    }
+
+    /// Stores new tasks (existing ids unchanged); with a `fence`, only while that leader still holds its lock.
+    public func upsertTasks(_ tasks: [TaskRecord], fence: LeaderFence?) async throws {
         guard !tasks.isEmpty else { return }
         try await pool.transaction(retries: 1) { c in
+            if let fence { try await c.requireLeadership(fence) }
             for t in tasks {
                 try await c.query("""
                     INSERT INTO tasks (id, batch_id, iteration, kind, spectrum_id, model_version, probabilities,

@@ -49,15 +49,18 @@ extension PostgresStore: ModelRepository, IterationRepository {
     }
 
     public func activateModel(version: Int) async throws {
-        try await pool.transaction(retries: 1) { c in
-            try await c.transactionAdvisoryLock(Self.modelsLock)
-            guard try await !c.query("SELECT 1 FROM models WHERE version = $1", [version]).rows.isEmpty else {
-                throw RepositoryError.notFound("model \(version)")
-            }
-            try await c.query(
-                "UPDATE models SET status = 'retired' WHERE status = 'active' AND version <> $1", [version])
-            try await c.query("UPDATE models SET status = 'active' WHERE version = $1", [version])
+        try await pool.transaction(retries: 1) { c in try await Self.activate(version: version, on: c) }
+    }
+
+    /// ``activateModel(version:)`` inside the caller's transaction on `c`.
+    static func activate(version: Int, on c: PostgresConnection) async throws {
+        try await c.transactionAdvisoryLock(Self.modelsLock)
+        guard try await !c.query("SELECT 1 FROM models WHERE version = $1", [version]).rows.isEmpty else {
+            throw RepositoryError.notFound("model \(version)")
         }
+        try await c.query(
+            "UPDATE models SET status = 'retired' WHERE status = 'active' AND version <> $1", [version])
+        try await c.query("UPDATE models SET status = 'active' WHERE version = $1", [version])
     }
 
     public func setModelStatus(version: Int, status: ModelStatus) async throws {
@@ -80,7 +83,12 @@ extension PostgresStore: ModelRepository, IterationRepository {
     // MARK: iterations
 
     public func saveIteration(_ it: IterationRecord) async throws {
-        try await pool.withConnection(retries: 1) { c in
+        try await saveIteration(it, fence: nil)
+    }
+
+    /// Inserts or updates an iteration; with a `fence`, only while that leader still holds its lock.
+    public func saveIteration(_ it: IterationRecord, fence: LeaderFence?) async throws {
+        try await fencedWrite(fence) { c in
             try await c.query("""
                 INSERT INTO iterations (iteration, model_version, labels_used, queried, precision_estimate,
                     precision_lower_bound, precision_sample_size, started_at, finished_at, converged)

@@ -38,6 +38,11 @@ public final class PostgresStore: Sendable {
         try await pool.withConnection { try await Migrator(logger: logger).migrate($0) }
     }
 
+    /// Pending migrations, checked read-only (see ``Migrator/pending(_:)``).
+    public func pendingMigrations() async throws -> [Migration] {
+        try await pool.withConnection { try await Migrator(logger: logger).pending($0) }
+    }
+
     /// Migration status (see ``Migrator/status(_:)``).
     public func migrationStatus() async throws -> [Migrator.Status] {
         try await pool.withConnection { try await Migrator(logger: logger).status($0) }

@@ -51,6 +51,20 @@ public struct Migrator: Sendable {
         }
     }
 
+    /// The migrations not yet applied, found with read-only queries (`to_regclass`, `SELECT`), so
+    /// a role without DDL privileges can check whether the schema is up to date.
+    public func pending(_ connection: PostgresConnection) async throws -> [Migration] {
+        let exists = try await connection.query("SELECT to_regclass('balmer_migrations') IS NOT NULL")
+        var applied = Set<Int>()
+        if try exists.first?.decode(0, as: Bool.self) == true {
+            applied = Set(try await connection.query("SELECT version FROM balmer_migrations").rows.map { try $0.decode(0, as: Int.self) })
+        }
+        return migrations.filter { !applied.contains($0.version) }.sorted { $0.version < $1.version }
+    }
+
+    /// The newest version among ``migrations`` (0 when there are none).
+    public var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
+
     private static let createSchema = """
         DO $$ BEGIN
             EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', current_setting('balmer.schema'));
