@@ -79,7 +79,9 @@ import Testing
         let dir = try DaemonHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (good, cases, root) = try cases(in: dir)
-        let late = try DaemonHarness.writeSpectra(count: 1, to: dir + "/staging-\(UUID().uuidString.prefix(6))")
+        let staging = dir + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        let late = try DaemonHarness.writeSpectra(count: 1, to: staging)
         let schema = DaemonHarness.unique("balmerd_matrix")
         let model = try DaemonHarness.writeModel(to: dir)
         let cluster = try DaemonHarness.cluster()

@@ -16,7 +16,10 @@ import Synchronization
 ///
 /// Input layout: byte 0 is the key length (255: no key), then the key, then the value. The
 /// value's last 64 bytes also stand in for a FITS header's designation.
+@main
 enum FuzzStore {
+    static func main() { Fuzz.run(fuzzStoreInput) }
+
     final class Context: Sendable {
         let store: PostgresStore
         let modelVersion: Int
@@ -42,6 +45,7 @@ enum FuzzStore {
         writerURL.user = writer
         writerURL.password = nil
         let schema = "fuzz_store_\(getpid())"
+        let writerString = writerURL.string!
         return try blocking {
             let owner = PostgresStore(configuration: PostgresConfiguration(url: url, schema: schema), maxConnections: 1)
             try await owner.migrate()
@@ -51,7 +55,7 @@ enum FuzzStore {
                 parent: nil, createdAt: Date(), trainingCounts: [:], metricsJSON: "{}", sha256: String(repeating: "0", count: 64),
                 weights: Data([0]), kind: .initial, iteration: 0, oracleLabels: 0)
             await owner.pool.close()
-            let store = PostgresStore(configuration: PostgresConfiguration(url: writerURL.string!, schema: schema), maxConnections: 1)
+            let store = PostgresStore(configuration: PostgresConfiguration(url: writerString, schema: schema), maxConnections: 1)
             return Context(store: store, modelVersion: version)
         }
     }
@@ -82,13 +86,14 @@ enum FuzzStore {
             batch.rejects.append(reject)
             Fuzz.expect((try? EventCodec.encode(letter)) != nil, "the dead letter of an undecodable event does not encode")
         }
-        if case .failure(let error) = Result(catching: { try labelMessage.decode(LabelEvent.self) }) {
+        do { _ = try labelMessage.decode(LabelEvent.self) } catch {
             batch.rejects.append(RejectRecord(message: labelMessage, reason: error.code))
         }
+        let written = batch
         let outcome = blockingResult {
             var attempts = 0
             while true {
-                do { return try await context.store.storeIngestBatch(batch).count } catch {
+                do { return try await context.store.storeIngestBatch(written).count } catch {
                     attempts += 1
                     guard StoreErrorClass.of(error) == .transient, attempts < 5 else { throw error }
                     try await Task.sleep(for: .milliseconds(100 * attempts))
