@@ -156,8 +156,9 @@ import Testing
         #expect(try await fixture.count("SELECT count(*) FROM rejects") == 0)
     }
 
-    /// An answer PostgreSQL refuses for good (here: the writer lost INSERT on labels, 42501) becomes
-    /// a reject with its reason, and the ingester goes on to the next message instead of retrying.
+    /// An answer PostgreSQL refuses for good (here: a constraint that refuses every new label row,
+    /// 23514) becomes a reject with its reason, and the ingester goes on to the next message
+    /// instead of retrying.
     @Test(.timeLimit(.minutes(3))) func permanentRefusalBecomesARejectAndTheRestGoesOn() async throws {
         let fixture = try await Fixture(count: 4)
         do { try await refusalScenario(fixture) } catch {
@@ -168,10 +169,7 @@ import Testing
     }
 
     func refusalScenario(_ fixture: Fixture) async throws {
-        try await fixture.admin.query("SELECT set_config('balmer.role', $1, false)", [fixture.writer])
-        try await fixture.admin.runScript(
-            "DO $$ BEGIN EXECUTE format('REVOKE INSERT ON labels FROM %I', current_setting('balmer.role')); END $$")
-
+        try await fixture.admin.query("ALTER TABLE labels ADD CONSTRAINT test_refuse_all CHECK (false) NOT VALID")
         let log = LogCapture()
         let store = try fixture.writerStore()
         let ingester = try fixture.ingester(store, name: "refused", logger: log.logger("labels"))
@@ -187,5 +185,53 @@ import Testing
         #expect(ingester.totals == LabelIngester.Totals(consumed: 4, stored: 0, corrected: 0, unchanged: 0, rejected: 4))
         #expect(try await fixture.count("SELECT count(*) FROM labels") == 0)
         #expect(!log.all.contains { $0.contains("storing a label failed; retrying") })
+    }
+
+    /// A refusal of the deployment, not of the answer (the writer lost INSERT on labels, 42501),
+    /// would refuse every answer alike: nothing is rejected; the ingester retries, reports the
+    /// labels part degraded, and stores every answer once the grant is back.
+    @Test(.timeLimit(.minutes(3))) func aMissingGrantIsWaitedOutNotRejected() async throws {
+        let fixture = try await Fixture(count: 4)
+        do { try await missingGrantScenario(fixture) } catch {
+            await fixture.cleanUp()
+            throw error
+        }
+        await fixture.cleanUp()
+    }
+
+    func missingGrantScenario(_ fixture: Fixture) async throws {
+        try await fixture.admin.query("SELECT set_config('balmer.role', $1, false)", [fixture.writer])
+        try await fixture.admin.runScript(
+            "DO $$ BEGIN EXECUTE format('REVOKE INSERT ON labels FROM %I', current_setting('balmer.role')); END $$")
+        let log = LogCapture()
+        let store = try fixture.writerStore()
+        let health = ComponentHealth(allowances: [.labels: 30])
+        let consumer = try KafkaConsumer(
+            config: KafkaConfig(bootstrapServers: fixture.cluster.bootstrapServers, clientID: "ungranted", groupID: "labels-\(fixture.schema)",
+                                properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
+            topics: [BalmerTopic.labels], bufferCapacity: 1024, logger: log.logger("labels"))
+        let ingester = LabelIngester(store: store, consumer: consumer, producer: try DaemonHarness.producer(fixture.cluster),
+                                     deadLetterTopic: BalmerTopic.deadLetter, roster: try LabellerRoster([]), health: health,
+                                     logger: log.logger("labels"))
+        let run = Task { await ingester.run() }
+        try await fixture.publish(0..<4)
+        let degraded = try await DaemonHarness.eventually(timeout: .seconds(60)) {
+            health.statuses.first?.state == .degraded
+        }
+        #expect(degraded, "\(health.report)")
+        #expect(health.report.contains("42501") || health.report.contains("permission denied"), "\(health.report)")
+        #expect(try await fixture.count("SELECT count(*) FROM rejects") == 0)
+        try await fixture.admin.runScript(
+            "DO $$ BEGIN EXECUTE format('GRANT INSERT ON labels TO %I', current_setting('balmer.role')); END $$")
+        let stored = try await DaemonHarness.eventually(timeout: .seconds(60)) {
+            try await fixture.count("SELECT count(*) FROM labels") == 4
+        }
+        ingester.requestStop()
+        await run.value
+        await store.pool.close()
+        #expect(stored, "\(log.all.suffix(5))")
+        #expect(ingester.totals == LabelIngester.Totals(consumed: 4, stored: 4, corrected: 0, unchanged: 0, rejected: 0))
+        #expect(try await fixture.count("SELECT count(*) FROM rejects") == 0)
+        #expect(health.isHealthy, "\(health.report)")
     }
 }
