@@ -12,7 +12,8 @@ enum ModelStore {
         return env["BALMER_OPERATOR"] ?? env["USER"] ?? "operator"
     }
 
-    /// Runs `body` on a store with one connection (migrated first when `migrate`), closes it, and
+    /// Runs `body` on a store with one connection (migrated first when `migrate` and a migration is
+    /// pending, which needs the schema owner), closes it, and
     /// turns store errors into ``CLIFailure`` (1; 2 for a missing record).
     static func run<T: Sendable>(
         _ options: DatabaseOptions, migrate: Bool, _ body: (PostgresStore) async throws -> T
@@ -23,7 +24,8 @@ enum ModelStore {
         logger.logLevel = .critical
         let store = PostgresStore(configuration: config, maxConnections: 1, logger: logger)
         do {
-            if migrate { try await store.migrate() }
+            // DDL only when a migration is pending: the writer role (no CREATE) runs these commands too.
+            if migrate, try await !store.pendingMigrations().isEmpty { try await store.migrate() }
             let value = try await body(store)
             await store.pool.close()
             return value

@@ -154,8 +154,9 @@ final class ChaosCampaign {
         let flowing = try await DaemonHarness.eventually(timeout: .seconds(300)) { await answersStored() >= 5 }
         try checkAlive()
         guard flowing else { throw DaemonHarness.ConfigError("no answer stored within 300 s:\n\(a.logTail())") }
+        let before = await answersStored()
         try await settings.postgres.stop()
-        note("PostgreSQL stopped with \(await answersStored()) answers stored")
+        note("PostgreSQL stopped with \(before) answers stored")
         try await Task.sleep(for: .seconds(3))
         a.markStopping()
         let status = await a.daemon.terminate(timeout: .seconds(60))
