@@ -63,17 +63,4 @@ import Testing
             #expect(try await c.query("SELECT count(*) FROM rejects").first!.decode(0, as: Int.self) == 0)
         }
     }
-
-    @Test func classification() {
-        #expect(PostgresError(.connection, message: "refused").isTransient)
-        #expect(PostgresError(.connectionLost, message: "gone").isTransient)
-        #expect(PostgresError(.statement, sqlState: PostgresError.adminShutdown, message: "shutdown").isTransient)
-        #expect(PostgresError(.statement, sqlState: "40001", message: "serialization").isTransient)
-        #expect(PostgresError(.statement, sqlState: "08006", message: "failure").isTransient)
-        #expect(!PostgresError(.statement, sqlState: PostgresError.uniqueViolation, message: "dup").isTransient)
-        #expect(!PostgresError(.statement, sqlState: PostgresError.insufficientPrivilege, message: "denied").isTransient)
-        #expect(!PostgresError(.statement, sqlState: "22P02", message: "bad input").isTransient)
-        #expect(!PostgresError(.decoding, message: "bad").isTransient)
-        #expect(!PostgresError(.statement, message: "no state").isTransient)
-    }
 }
